@@ -1,0 +1,61 @@
+# Two commands: `make demo` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | md5sum | cut -c1-12)
+
+# The test run uses PostgreSQL and Redis on this machine unless told otherwise.
+TEST_ENV := DEBUG=false \
+	SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
+	FIELD_ENCRYPTION_KEY=test-only-field-encryption-key \
+	SECURE_SSL_REDIRECT=false \
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/proteja} \
+	TEST_CELERY_BROKER_URL=$${TEST_CELERY_BROKER_URL:-redis://127.0.0.1:6379/15}
+
+DEMO_ENV := DEBUG=true
+
+.PHONY: demo test install lint migrations-check messages browser bench-api clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+# Compiled translations are build output: made here, never committed.
+messages: install
+	@command -v msgfmt >/dev/null || { command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ] && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null); } || true
+	@if ! command -v msgfmt >/dev/null; then echo "msgfmt not found: install gettext for Spanish pages"; \
+		elif [ -d locale ]; then $(DEMO_ENV) $(PY) manage.py compilemessages --ignore=.venv -v 0; fi
+
+# Debian's Chromium for the browser tests (a test tool's own browser download fails here).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; } \
+		|| { echo "Chromium is needed for browser tests: apt-get install chromium"; exit 1; }
+
+demo: install messages
+	$(DEMO_ENV) $(PY) manage.py migrate --noinput -v 0
+	$(DEMO_ENV) $(PY) manage.py load_demo
+	@echo
+	@echo "PROTEJA demo on http://127.0.0.1:8000/  (admin: http://127.0.0.1:8000/admin/)"
+	@echo "Sign in as admin / proteja-demo (program staff) or caseworker / proteja-demo (Casa Alianza)."
+	@echo
+	$(DEMO_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+migrations-check: install
+	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
+
+test: install messages browser lint migrations-check
+	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles test-output

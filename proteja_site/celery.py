@@ -1,0 +1,20 @@
+"""The Celery app: finds every app's tasks.py. Periodic schedules live in one place: CELERY_BEAT_SCHEDULE below."""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proteja_site.settings")
+
+app = Celery("proteja_site")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    # Every night, recompute the current and previous month of every shelter.
+    "recompute-recent-months": {
+        "task": "indicators.tasks.recompute_recent_months",
+        "schedule": crontab(hour=2, minute=30),
+    },
+}

@@ -1,0 +1,263 @@
+"""Django admin: program staff manage shelters, users and memberships and never see a
+case record; shelter staff see their own shelters' records only, through the
+same selectors and services as the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponseRedirect
+
+from indicators.exceptions import MonthLocked
+
+from . import services
+from .audit import audit_views
+from .models import (
+    AuditEntry,
+    CaseRecord,
+    FollowUp,
+    LegalAction,
+    Membership,
+    Referral,
+    Role,
+    Service,
+    Shelter,
+    Training,
+    User,
+    Victim,
+)
+from .selectors import (
+    audit_trail_visible_to,
+    can_see_case_records,
+    case_shelters_of,
+    records_visible_to,
+    single_case_shelter,
+)
+
+
+def is_program_admin(request: HttpRequest) -> bool:
+    user = request.user
+    return bool(user.is_active and (user.role == Role.PROGRAM_STAFF or (user.is_superuser and not user.role)))
+
+
+class ProgramStaffAdmin(admin.ModelAdmin):
+    """Shelters, users and memberships: program staff (and role-less superusers) only."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return is_program_admin(request)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_program_admin(request)
+
+    has_add_permission = has_change_permission = has_delete_permission = (
+        lambda self, request, obj=None: is_program_admin(request)  # noqa: E731
+    )
+
+
+@admin.register(Shelter)
+class ShelterAdmin(ProgramStaffAdmin):
+    list_display = ("name", "slug", "city", "state", "agreement_number", "agreement_start")
+    search_fields = ("name", "slug", "agreement_number")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ("shelter",)
+
+
+@admin.register(User)
+class UserAdmin(ProgramStaffAdmin, BaseUserAdmin):
+    list_display = ("username", "role", "email", "is_active", "is_staff", "last_login")
+    list_filter = ("role", "is_active", "is_staff")
+    fieldsets = (*BaseUserAdmin.fieldsets, ("PROTEJA", {"fields": ("role",)}))
+    add_fieldsets = (*BaseUserAdmin.add_fieldsets, ("PROTEJA", {"fields": ("role",)}))
+    inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # Only a superuser can hand out superuser rights or raw permissions.
+        if request.user.is_superuser:
+            return ()
+        return ("is_superuser", "user_permissions", "groups")
+
+
+@admin.register(Membership)
+class MembershipAdmin(ProgramStaffAdmin):
+    list_display = ("user", "shelter", "created_at")
+    list_filter = ("shelter",)
+    autocomplete_fields = ("user", "shelter")
+
+
+class CaseRecordAdmin(admin.ModelAdmin):
+    """Case records for shelter staff: scoped by the selector, written by the services, views audited."""
+
+    exclude = ("shelter",)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return can_see_case_records(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_see_case_records(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return can_see_case_records(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_see_case_records(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return can_see_case_records(request.user)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return records_visible_to(request.user, self.model).select_related("shelter")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
+        if db_field.name in ("victim", "primary_victim"):
+            kwargs["queryset"] = records_visible_to(request.user, Victim)
+        if db_field.name == "shelter":
+            kwargs["queryset"] = case_shelters_of(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None and obj.personal_fields and request.method == "GET":
+            audit_views(actor=request.user, records=[obj], channel="admin")
+        return obj
+
+    def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
+        form_class = super().get_form(request, obj, change, **kwargs)
+        shelter = None if obj is not None else single_case_shelter(request.user)
+        if shelter is None:
+            return form_class
+
+        class SingleShelterForm(form_class):  # type: ignore[misc, valid-type]
+            def __init__(self, *args: Any, **kwargs: Any) -> None:
+                super().__init__(*args, **kwargs)
+                # So that the model's rules (same-shelter links) see the shelter during validation.
+                if self.instance.shelter_id is None:
+                    self.instance.shelter = shelter
+
+        return SingleShelterForm
+
+    def save_model(self, request: HttpRequest, obj: CaseRecord, form: Any, change: bool) -> None:
+        try:
+            if change:
+                data = {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+                fresh = type(obj).objects.get(pk=obj.pk)
+                services.record_update(actor=request.user, record=fresh, data=data, channel="admin")
+                return
+            data = dict(form.cleaned_data)
+            shelter = data.pop("shelter", None) or (obj.shelter if obj.shelter_id else None)
+            if isinstance(obj, Victim):
+                created = services.victim_create(actor=request.user, shelter=shelter, data=data, channel="admin")
+                obj.case_code = created.case_code
+            else:
+                if shelter is not None:
+                    data["shelter"] = shelter
+                created = services.record_create(actor=request.user, model=type(obj), data=data, channel="admin")
+            obj.pk = created.pk
+        except MonthLocked as exc:
+            messages.error(request, str(exc))
+            raise _Refused from exc
+
+    def delete_model(self, request: HttpRequest, obj: CaseRecord) -> None:
+        services.record_delete(actor=request.user, record=obj, channel="admin")
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for obj in queryset:
+            services.record_delete(actor=request.user, record=obj, channel="admin")
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _Refused:
+            return HttpResponseRedirect(request.get_full_path())
+
+
+class _Refused(Exception):
+    """A write the admin form passed but a lock refused: shown as a message, nothing saved."""
+
+
+@admin.register(Victim)
+class VictimAdmin(CaseRecordAdmin):
+    list_display = ("case_code", "shelter", "role", "tip_victim", "intake_date", "exit_date")
+    list_filter = ("role", "tip_victim", "exit_reason")
+    search_fields = ("case_code",)
+    readonly_fields = ("case_code",)
+    exclude = ()
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        # A caseworker with one shelter never picks it; with several, they choose on creation only.
+        if obj is not None or case_shelters_of(request.user).count() <= 1:
+            return ("shelter",)
+        return ()
+
+
+@admin.register(Service)
+class ServiceAdmin(CaseRecordAdmin):
+    list_display = ("date", "category", "victim", "shelter")
+    list_filter = ("category",)
+    date_hierarchy = "date"
+
+
+@admin.register(Referral)
+class ReferralAdmin(CaseRecordAdmin):
+    list_display = ("date", "kind", "institution", "victim", "shelter")
+    list_filter = ("kind",)
+
+
+@admin.register(LegalAction)
+class LegalActionAdmin(CaseRecordAdmin):
+    list_display = ("date", "kind", "crime", "victim", "shelter")
+    list_filter = ("kind", "crime")
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(CaseRecordAdmin):
+    list_display = ("date", "method", "victim", "shelter")
+
+
+@admin.register(Training)
+class TrainingAdmin(CaseRecordAdmin):
+    list_display = ("date", "institution", "sector", "attendees", "shelter")
+    list_filter = ("sector",)
+    exclude = ()
+
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is not None or case_shelters_of(request.user).count() <= 1:
+            return ("shelter",)
+        return ()
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    """Coordinators read their shelters' trail. Nobody adds, changes or deletes it."""
+
+    list_display = ("at", "actor_username", "action", "record_type", "record_id", "fields", "channel")
+    list_filter = ("action", "record_type")
+    search_fields = ("record_id", "actor_username")
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.is_active and request.user.role == Role.COORDINATOR
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return audit_trail_visible_to(request.user)
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        return {}

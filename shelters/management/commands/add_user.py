@@ -1,0 +1,56 @@
+import os
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from shelters.models import SHELTER_ROLES, Membership, Role, Shelter, User
+
+
+class Command(BaseCommand):
+    help = "Create or update a user with a role (and, for shelter staff, their shelters)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("username")
+        parser.add_argument("--role", required=True, help="caseworker, coordinator, program_staff or partner")
+        parser.add_argument("--shelter", action="append", default=[], metavar="SLUG", help="repeat for several")
+        parser.add_argument("--password", help="defaults to the PROTEJA_PASSWORD environment variable")
+        parser.add_argument("--email", default="")
+        parser.add_argument("--superuser", action="store_true", help="also give Django admin superuser rights")
+
+    def handle(self, *args, username: str, role: str, shelter: list[str], password: str | None, **options):
+        if role not in Role.values:
+            raise CommandError(f"--role must be one of {', '.join(Role.values)}, not {role!r}")
+        if role in SHELTER_ROLES and not shelter:
+            raise CommandError(f"--shelter is required for the {role} role")
+        if role not in SHELTER_ROLES and shelter:
+            raise CommandError(f"the {role} role is not tied to a shelter; leave out --shelter")
+        shelters = list(Shelter.objects.filter(slug__in=shelter))
+        missing = sorted(set(shelter) - {s.slug for s in shelters})
+        if missing:
+            raise CommandError(f"no shelter with slug {', '.join(missing)}")
+        password = password or os.environ.get("PROTEJA_PASSWORD")
+
+        with transaction.atomic():
+            user, created = User.objects.get_or_create(username=username)
+            if created and not password:
+                raise CommandError("a new user needs --password or PROTEJA_PASSWORD")
+            user.role = role
+            user.email = options["email"] or user.email
+            # Program staff work in Django admin; shelter staff may use it for their own records.
+            user.is_staff = role != Role.PARTNER
+            if options["superuser"]:
+                user.is_superuser = True
+            if password:
+                user.set_password(password)
+            try:
+                user.full_clean(exclude=["password"])
+            except ValidationError as exc:
+                raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
+            user.save()
+            Membership.objects.filter(user=user).exclude(shelter__in=shelters).delete()
+            for item in shelters:
+                Membership.objects.get_or_create(user=user, shelter=item)
+        verb = "Created" if created else "Updated"
+        where = f" at {', '.join(s.slug for s in shelters)}" if shelters else ""
+        self.stdout.write(f"{verb} {username} ({role}){where}")

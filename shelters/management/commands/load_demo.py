@@ -1,0 +1,45 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from shelters.demo import generate_case_records
+from shelters.models import Membership, Role, User
+from shelters.seed import ensure_seed_shelters
+
+DEMO_PASSWORD = "proteja-demo"
+
+
+class Command(BaseCommand):
+    help = "Load the seed's shelters, meetings and tables plus generated case records, for a first look."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            shelters = ensure_seed_shelters()
+            by_slug = {shelter.slug: shelter for shelter in shelters}
+            admin = self._user("admin", Role.PROGRAM_STAFF, superuser=True)
+            self._user("partner", Role.PARTNER)
+            caseworker = self._user("caseworker", Role.CASEWORKER, shelter=by_slug["casa-alianza"])
+            self._user("coordinator", Role.COORDINATOR, shelter=by_slug["casa-alianza"])
+            self._user("caseworker-ciam", Role.CASEWORKER, shelter=by_slug["ciam"])
+            for shelter in shelters:
+                count = generate_case_records(
+                    shelter=shelter, actor=caseworker if shelter.slug == "casa-alianza" else admin
+                )
+                if count:
+                    self.stdout.write(f"{shelter.slug}: {count} generated victims")
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo loaded. Users: admin, coordinator, caseworker, caseworker-ciam, partner; "
+                f"password: {DEMO_PASSWORD}"
+            )
+        )
+
+    def _user(self, username: str, role: str, *, shelter=None, superuser: bool = False) -> User:
+        user, created = User.objects.get_or_create(username=username, defaults={"role": role})
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.is_staff = role != Role.PARTNER
+            user.is_superuser = superuser
+            user.save()
+        if shelter is not None:
+            Membership.objects.get_or_create(user=user, shelter=shelter)
+        return user

@@ -1,0 +1,528 @@
+"""Tenants (shelters), users and their roles, case records and the audit trail.
+
+Every rule on a case record lives here, in `clean()` and field validators, so that
+admin, API, web forms and imports all enforce the same rules through
+`full_clean()` (the services call it). The database repeats the rules it can
+express as constraints.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.deconstruct import deconstructible
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
+
+from .fields import ChoiceListField
+from .states import STATE_CHOICES
+
+EARLIEST_DATE = date(1900, 1, 1)
+
+
+@deconstructible
+class DateRangeValidator:
+    """A record's date: not before 1900 and not in the future; the message names the field."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    def __call__(self, value: date) -> None:
+        if value < EARLIEST_DATE:
+            raise ValidationError(
+                _("%(label)s cannot be before 1900."), code="too_early", params={"label": _(self.label)}
+            )
+        if value > timezone.localdate():
+            raise ValidationError(
+                _("%(label)s cannot be in the future."), code="future", params={"label": _(self.label)}
+            )
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DateRangeValidator) and other.label == self.label
+
+
+def validate_not_before_1900(value: date) -> None:
+    if value < EARLIEST_DATE:
+        raise ValidationError(_("Date cannot be before 1900."), code="too_early")
+
+
+def validate_first_of_month(value: date) -> None:
+    if value.day != 1:
+        raise ValidationError(_("Give a month: the first day of it."), code="not_month")
+
+
+class Role(models.TextChoices):
+    CASEWORKER = "caseworker", _("Caseworker")
+    COORDINATOR = "coordinator", _("Coordinator")
+    PROGRAM_STAFF = "program_staff", _("Program staff")
+    PARTNER = "partner", _("Partner")
+
+
+SHELTER_ROLES = (Role.CASEWORKER, Role.COORDINATOR)
+
+
+class Shelter(models.Model):
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    state = models.CharField(_("state"), max_length=3, choices=STATE_CHOICES, blank=True)
+    agreement_number = models.CharField(_("agreement number"), max_length=100, blank=True)
+    agreement_start = models.DateField(
+        _("agreement start"), null=True, blank=True, validators=[validate_first_of_month, validate_not_before_1900]
+    )
+    # Source of case codes: incremented under a row update, never reused.
+    last_case_number = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("shelter")
+        verbose_name_plural = _("shelters")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agreement_start__isnull=True) | Q(agreement_start__day=1),
+                name="shelter_agreement_start_is_month",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def case_code_prefix(self) -> str:
+        letters = "".join(part[0] for part in self.slug.split("-") if part).upper()
+        return (letters or "C")[:4]
+
+
+class User(AbstractUser):
+    """A person who signs in. `role` says what they may do; shelter roles also need memberships."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
+    shelters = models.ManyToManyField(Shelter, through="Membership", related_name="members", blank=True)
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    @property
+    def is_shelter_staff(self) -> bool:
+        return self.role in SHELTER_ROLES
+
+    @property
+    def is_program_staff(self) -> bool:
+        return self.role == Role.PROGRAM_STAFF
+
+    @property
+    def is_partner(self) -> bool:
+        return self.role == Role.PARTNER
+
+
+class Membership(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "shelter"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.shelter}"
+
+
+class CaseRecord(models.Model):
+    """What every case record shares: a UUID, its shelter as a column, timestamps."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    shelter = models.ForeignKey(Shelter, on_delete=models.PROTECT, related_name="+", verbose_name=_("shelter"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Fields whose values never go into the audit trail or a log.
+    personal_fields: tuple[str, ...] = ()
+    # Fields that date the record: their months are the months a write touches.
+    dated_fields: tuple[str, ...] = ("date",)
+
+    class Meta:
+        abstract = True
+
+    def touched_months(self) -> set[date]:
+        return {
+            value.replace(day=1)
+            for value in (getattr(self, name) for name in self.dated_fields)
+            if isinstance(value, date)
+        }
+
+
+class VictimRole(models.TextChoices):
+    PRIMARY = "primary", _("Direct victim")
+    SECONDARY = "secondary", _("Secondary victim")
+
+
+class Sex(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class ExploitationType(models.TextChoices):
+    SEXUAL_TOURISM = "sexual_tourism", _("Sexual tourism")
+    FORCED_LABOR = "forced_labor", _("Forced labor")
+    SEXUAL_EXPLOITATION = "sexual_exploitation", _("Sexual exploitation")
+    CHILD_LABOR = "child_labor", _("Child labor")
+    OTHER = "other", _("Other")
+
+
+class ExitReason(models.TextChoices):
+    REINTEGRATED = "reintegrated", _("Reintegrated into society")
+    TRANSFERRED = "transferred", _("Transferred")
+    VOLUNTARY_DEPARTURE = "voluntary_departure", _("Voluntary departure")
+    OTHER = "other", _("Other")
+
+
+class Victim(CaseRecord):
+    case_code = models.CharField(_("case code"), max_length=20, editable=False)
+    role = models.CharField(_("role"), max_length=10, choices=VictimRole.choices, default=VictimRole.PRIMARY)
+    primary_victim = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="secondary_victims",
+        verbose_name=_("primary victim"),
+    )
+    sex = models.CharField(_("sex"), max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    birth_year = models.PositiveSmallIntegerField(
+        _("birth year"), null=True, blank=True, validators=[MinValueValidator(1900)]
+    )
+    nationality = CountryField(_("nationality"), blank=True)
+    tip_victim = models.BooleanField(_("TIP victim"), default=False)
+    exploitation_types = ChoiceListField(_("exploitation types"), item_choices=ExploitationType.choices)
+    intake_date = models.DateField(_("intake date"), validators=[DateRangeValidator("Intake date")])
+    exit_date = models.DateField(_("exit date"), null=True, blank=True, validators=[DateRangeValidator("Exit date")])
+    exit_reason = models.CharField(_("exit reason"), max_length=20, choices=ExitReason.choices, blank=True)
+    # Personal data: encrypted at rest; null stands for empty (the library stores "" as NULL).
+    given_name = EncryptedCharField(_("given name"), max_length=100, null=True, blank=True)
+    family_name = EncryptedCharField(_("family name"), max_length=100, null=True, blank=True)
+    notes = EncryptedTextField(_("notes"), max_length=5000, null=True, blank=True)
+
+    personal_fields = ("given_name", "family_name", "notes")
+    dated_fields = ("intake_date", "exit_date")
+
+    class Meta:
+        ordering = ["shelter", "case_code"]
+        verbose_name = _("victim")
+        verbose_name_plural = _("victims")
+        constraints = [
+            models.UniqueConstraint(fields=["shelter", "case_code"], name="victim_case_code_unique"),
+            models.CheckConstraint(
+                condition=Q(exit_date__isnull=True) | Q(exit_date__gte=F("intake_date")),
+                name="victim_exit_not_before_intake",
+            ),
+            models.CheckConstraint(
+                condition=Q(exit_date__isnull=True, exit_reason="") | (Q(exit_date__isnull=False) & ~Q(exit_reason="")),
+                name="victim_exit_reason_with_exit_date",
+            ),
+            models.CheckConstraint(
+                condition=Q(role=VictimRole.PRIMARY, primary_victim__isnull=True)
+                | Q(role=VictimRole.SECONDARY, primary_victim__isnull=False, tip_victim=False),
+                name="victim_role_links",
+            ),
+            models.CheckConstraint(condition=Q(role__in=VictimRole.values), name="victim_role_valid"),
+            models.CheckConstraint(condition=Q(sex__in=Sex.values), name="victim_sex_valid"),
+            models.CheckConstraint(
+                condition=Q(exit_reason="") | Q(exit_reason__in=ExitReason.values), name="victim_exit_reason_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(tip_victim=True, exploitation_types__gt="") | Q(tip_victim=False, exploitation_types=""),
+                name="victim_exploitation_types_with_tip",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["shelter", "intake_date"], name="victim_shelter_intake"),
+            models.Index(fields=["shelter", "exit_date"], name="victim_shelter_exit"),
+        ]
+
+    def __str__(self) -> str:
+        return self.case_code or str(self.id)
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+
+        def add(field: str, message: str) -> None:
+            errors.setdefault(field, []).append(message)
+
+        if self.role == VictimRole.SECONDARY:
+            if self.primary_victim_id is None:
+                add("primary_victim", _("A secondary victim needs the primary victim they came with."))
+            else:
+                primary = self.primary_victim
+                if primary.shelter_id != self.shelter_id:
+                    add("primary_victim", _("The primary victim must be in the same shelter."))
+                elif primary.role != VictimRole.PRIMARY:
+                    add("primary_victim", _("The linked victim must be a primary victim."))
+            if self.tip_victim:
+                add("tip_victim", _("Only a primary victim can be a TIP victim."))
+        elif self.primary_victim_id is not None:
+            add("primary_victim", _("Only a secondary victim is linked to a primary victim."))
+
+        if self.tip_victim and not self.exploitation_types:
+            add("exploitation_types", _("A TIP victim needs at least one exploitation type."))
+        if not self.tip_victim and self.exploitation_types:
+            add("exploitation_types", _("Exploitation types apply only to TIP victims."))
+
+        if self.birth_year is not None and self.birth_year > timezone.localdate().year:
+            add("birth_year", _("Birth year cannot be in the future."))
+
+        if self.intake_date and self.exit_date and self.exit_date < self.intake_date:
+            add("exit_date", _("Exit date cannot be before the intake date."))
+        if self.exit_date and not self.exit_reason:
+            add("exit_reason", _("Give the reason for the exit."))
+        if self.exit_reason and not self.exit_date:
+            add("exit_date", _("An exit reason needs an exit date."))
+
+        if not self._state.adding and self.intake_date and not errors:
+            self._clean_against_existing_records(add)
+
+        if errors:
+            raise ValidationError(errors)
+
+    def _clean_against_existing_records(self, add) -> None:  # type: ignore[no-untyped-def]
+        """Dates must still hold the records already logged for this victim."""
+        if self.role == VictimRole.SECONDARY and self.secondary_victims.exists():
+            add("role", _("This victim has secondary victims linked; they must stay a primary victim."))
+        if Service.objects.filter(victim=self, date__lt=self.intake_date).exists():
+            add("intake_date", _("Services are logged before this intake date."))
+        if self.exit_date and Service.objects.filter(victim=self, date__gt=self.exit_date).exists():
+            add("exit_date", _("Services are logged after this exit date."))
+        follow_ups = FollowUp.objects.filter(victim=self)
+        if self.exit_date is None and follow_ups.exists():
+            add("exit_date", _("Follow-ups are recorded, so the exit date cannot be removed."))
+        elif self.exit_date and follow_ups.filter(date__lte=self.exit_date).exists():
+            add("exit_date", _("Follow-ups are recorded on or before this exit date."))
+
+    @property
+    def is_open(self) -> bool:
+        return self.exit_date is None
+
+
+class VictimRecord(CaseRecord):
+    """A record about one victim; its shelter column always equals the victim's shelter."""
+
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="+", verbose_name=_("victim"))
+    date = models.DateField(_("date"), validators=[DateRangeValidator("Date")])
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        if self.victim_id is not None:
+            # Kept equal to the victim's shelter, whatever the caller sent.
+            self.shelter_id = self.victim.shelter_id
+
+
+class ServiceCategory(models.TextChoices):
+    LEGAL = "legal", _("Legal")
+    MEDICAL = "medical", _("Medical")
+    MENTAL_HEALTH = "mental_health", _("Mental health")
+    SOCIAL = "social", _("Social")
+    VOCATIONAL_TRAINING = "vocational_training", _("Vocational training")
+    SCHOOLING = "schooling", _("Schooling")
+
+
+class Service(VictimRecord):
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="services", verbose_name=_("victim"))
+    category = models.CharField(_("category"), max_length=20, choices=ServiceCategory.choices)
+    notes = EncryptedTextField(_("notes"), max_length=5000, null=True, blank=True)
+
+    personal_fields = ("notes",)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
+        constraints = [
+            models.CheckConstraint(condition=Q(category__in=ServiceCategory.values), name="service_category_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["shelter", "date"], name="service_shelter_date"),
+            models.Index(fields=["victim", "date"], name="service_victim_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()} {self.date}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.victim_id is None or self.date is None:
+            return
+        victim = self.victim
+        if self.date < victim.intake_date:
+            raise ValidationError({"date": _("The service date cannot be before the victim's intake date.")})
+        if victim.exit_date and self.date > victim.exit_date:
+            raise ValidationError({"date": _("The service date cannot be after the victim's exit date.")})
+
+
+class ReferralKind(models.TextChoices):
+    TRANSFER = "transfer", _("Transfer")
+    SERVICE_REFERRAL = "service_referral", _("Service referral")
+
+
+class Referral(VictimRecord):
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("victim"))
+    kind = models.CharField(_("kind"), max_length=20, choices=ReferralKind.choices)
+    institution = models.CharField(_("institution"), max_length=200)
+    reason = EncryptedTextField(_("reason"), max_length=2000, null=True, blank=True)
+
+    personal_fields = ("reason",)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ReferralKind.values), name="referral_kind_valid"),
+        ]
+        indexes = [models.Index(fields=["shelter", "date"], name="referral_shelter_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date}"
+
+
+class LegalActionKind(models.TextChoices):
+    CHARGES_FILED = "charges_filed", _("Charges filed")
+    PROSECUTION_OPENED = "prosecution_opened", _("Prosecution opened")
+    SENTENCE = "sentence", _("Sentence")
+
+
+class Crime(models.TextChoices):
+    TIP = "tip", _("Trafficking in persons")
+    OTHER = "other", _("Other crime")
+
+
+class LegalAction(VictimRecord):
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="legal_actions", verbose_name=_("victim"))
+    kind = models.CharField(_("kind"), max_length=20, choices=LegalActionKind.choices)
+    crime = models.CharField(_("crime"), max_length=10, choices=Crime.choices)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    notes = EncryptedTextField(_("notes"), max_length=5000, null=True, blank=True)
+
+    personal_fields = ("notes",)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = _("legal action")
+        verbose_name_plural = _("legal actions")
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=LegalActionKind.values), name="legal_action_kind_valid"),
+            models.CheckConstraint(condition=Q(crime__in=Crime.values), name="legal_action_crime_valid"),
+        ]
+        indexes = [models.Index(fields=["shelter", "date"], name="legal_action_shelter_date")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.date}"
+
+
+class FollowUp(VictimRecord):
+    victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("victim"))
+    method = models.CharField(_("method"), max_length=100, blank=True)
+    notes = EncryptedTextField(_("notes"), max_length=5000, null=True, blank=True)
+
+    personal_fields = ("notes",)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = _("follow-up")
+        verbose_name_plural = _("follow-ups")
+        indexes = [models.Index(fields=["shelter", "date"], name="follow_up_shelter_date")]
+
+    def __str__(self) -> str:
+        return f"{_('Follow-up')} {self.date}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.victim_id is None:
+            return
+        victim = self.victim
+        if victim.exit_date is None:
+            raise ValidationError({"victim": _("A follow-up is only for a victim who has left the shelter.")})
+        if self.date is not None and self.date <= victim.exit_date:
+            raise ValidationError({"date": _("The follow-up date must be after the victim's exit date.")})
+
+
+class Sector(models.TextChoices):
+    GOVERNMENT = "government", _("Government")
+    PRIVATE = "private", _("Private")
+
+
+class Training(CaseRecord):
+    """A TIP sensitivity training the shelter gave to another institution's personnel."""
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.PROTECT, related_name="trainings", verbose_name=_("shelter"))
+    date = models.DateField(_("date"), validators=[DateRangeValidator("Date")])
+    institution = models.CharField(_("institution"), max_length=200)
+    sector = models.CharField(_("sector"), max_length=10, choices=Sector.choices)
+    attendees = models.PositiveIntegerField(
+        _("attendees"), validators=[MinValueValidator(1), MaxValueValidator(100000)]
+    )
+    topic = models.CharField(_("topic"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-date", "-created_at"]
+        verbose_name = _("training")
+        verbose_name_plural = _("trainings")
+        constraints = [
+            models.CheckConstraint(condition=Q(attendees__gte=1), name="training_attendees_at_least_one"),
+            models.CheckConstraint(condition=Q(sector__in=Sector.values), name="training_sector_valid"),
+        ]
+        indexes = [models.Index(fields=["shelter", "date"], name="training_shelter_date")]
+
+    def __str__(self) -> str:
+        return f"{self.institution} {self.date}"
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", _("Created")
+    CHANGE = "change", _("Changed")
+    DELETE = "delete", _("Deleted")
+    VIEW = "view", _("Viewed personal data")
+
+
+class AuditEntry(models.Model):
+    """Who did what to which record, and which fields: never the personal values themselves.
+
+    Written only by `shelters.audit`; no view, form or admin action edits or deletes it.
+    """
+
+    at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("actor"))
+    actor_username = models.CharField(_("actor username"), max_length=150, blank=True)
+    shelter = models.ForeignKey(Shelter, on_delete=models.PROTECT, null=True, related_name="+")
+    action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
+    record_type = models.CharField(_("record type"), max_length=30)
+    record_id = models.CharField(_("record id"), max_length=40)
+    fields = models.JSONField(_("fields"), default=list, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        indexes = [
+            models.Index(fields=["shelter", "at"], name="audit_shelter_at"),
+            models.Index(fields=["record_type", "record_id"], name="audit_record"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.record_type} {self.record_id}"

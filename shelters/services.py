@@ -1,0 +1,214 @@
+"""Writes to case records: atomic, validated by the models' own rules, audited,
+refused in locked months, and followed (after commit) by a recompute of the
+shelter's affected Annex 2 months.
+
+Callers (API, web forms, admin, imports) have already fetched any record they
+change through `shelters.selectors`, so access is decided before we get here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Model
+
+from indicators.exceptions import MonthLocked
+from indicators.selectors import locked_months
+from indicators.services import request_recompute
+
+from .audit import audit_write, audit_writes
+from .models import (
+    AuditAction,
+    CaseRecord,
+    FollowUp,
+    LegalAction,
+    Referral,
+    Service,
+    Shelter,
+    User,
+    Victim,
+    VictimRecord,
+)
+
+RecordT = TypeVar("RecordT", bound=CaseRecord)
+
+BULK_CREATE_LIMIT = 1000
+
+
+class BulkValidationError(ValidationError):
+    """Some items of a bulk create are invalid: `item_errors` maps item index to its field errors."""
+
+    def __init__(self, item_errors: dict[int, dict[str, list[str]]]) -> None:
+        self.item_errors = item_errors
+        super().__init__("Some items are invalid; nothing was saved.")
+
+
+def _check_unlocked(*, shelter_id: int, months: Iterable[date]) -> None:
+    locked = locked_months(shelter_id=shelter_id, months=months)
+    if locked:
+        raise MonthLocked(locked)
+
+
+def _months_to_recompute(record: CaseRecord) -> set[date]:
+    """A victim counts in every month they are open; other records in their own month."""
+    if isinstance(record, Victim):
+        return set(_month_span(record.intake_date, record.exit_date))
+    return record.touched_months()
+
+
+def _month_span(first: date, last: date | None) -> list[date]:
+    from django.utils import timezone
+
+    end = (last or max(timezone.localdate(), first)).replace(day=1)
+    month = first.replace(day=1)
+    months = []
+    while month <= end:
+        months.append(month)
+        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+    return months
+
+
+def _after_write(*, shelter_id: int, months: set[date]) -> None:
+    if months:
+        request_recompute(shelter_id=shelter_id, months=months)
+
+
+def _assign(record: CaseRecord, data: Mapping[str, Any]) -> list[str]:
+    """Set fields from `data`, returning the names of those whose value changed."""
+    changed = []
+    for name, value in data.items():
+        if name in ("id", "pk", "created_at", "updated_at"):
+            continue
+        field = record._meta.get_field(name)
+        if field.is_relation:
+            new_id = value.pk if isinstance(value, Model) else value
+            if getattr(record, field.attname) != new_id:
+                changed.append(name)
+            # Keep a given object as the cached relation: validation reads it without a query.
+            setattr(record, name if isinstance(value, Model) or value is None else field.attname, value)
+            continue
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+            changed.append(name)
+    return changed
+
+
+def _validate(record: CaseRecord) -> None:
+    if isinstance(record, VictimRecord) and record.victim_id is not None:
+        # A record's shelter is its victim's shelter, whatever the caller sent.
+        record.shelter_id = record.victim.shelter_id
+    # Check constraints are repeated in clean(); skipping Django's per-constraint
+    # queries keeps a bulk of 1,000 records at a handful of queries.
+    record.full_clean(validate_unique=False, validate_constraints=False)
+
+
+def _next_case_code(shelter: Shelter) -> str:
+    # The row update serialises concurrent intakes at one shelter: no two get a number.
+    Shelter.objects.filter(pk=shelter.pk).update(last_case_number=F("last_case_number") + 1)
+    number = Shelter.objects.filter(pk=shelter.pk).values_list("last_case_number", flat=True).get()
+    return f"{shelter.case_code_prefix}-{number:05d}"
+
+
+@transaction.atomic
+def victim_create(*, actor: User | None, shelter: Shelter, data: Mapping[str, Any], channel: str = "") -> Victim:
+    victim = Victim(shelter=shelter)
+    _assign(victim, data)
+    _validate(victim)
+    _check_unlocked(shelter_id=shelter.pk, months=victim.touched_months())
+    victim.case_code = _next_case_code(shelter)
+    victim.save()
+    audit_write(actor=actor, action=AuditAction.CREATE, record=victim, fields=data.keys(), channel=channel)
+    _after_write(shelter_id=shelter.pk, months=_months_to_recompute(victim))
+    return victim
+
+
+@transaction.atomic
+def record_create(*, actor: User | None, model: type[RecordT], data: Mapping[str, Any], channel: str = "") -> RecordT:
+    """Create a service, referral, legal action, follow-up or training."""
+    if model is Victim:
+        raise TypeError("Use victim_create for victims")
+    record = model()
+    _assign(record, data)
+    _validate(record)
+    _check_unlocked(shelter_id=record.shelter_id, months=record.touched_months())
+    record.save()
+    audit_write(actor=actor, action=AuditAction.CREATE, record=record, fields=data.keys(), channel=channel)
+    _after_write(shelter_id=record.shelter_id, months=_months_to_recompute(record))
+    return record
+
+
+@transaction.atomic
+def records_create_bulk(
+    *, actor: User | None, model: type[RecordT], items: list[Mapping[str, Any]], channel: str = ""
+) -> list[RecordT]:
+    """Create up to 1,000 records of one kind: all of them or, if any is invalid or locked, none."""
+    if len(items) > BULK_CREATE_LIMIT:
+        raise ValidationError({"non_field_errors": [f"At most {BULK_CREATE_LIMIT} records at once."]})
+    records: list[RecordT] = []
+    errors: dict[int, dict[str, list[str]]] = {}
+    for index, data in enumerate(items):
+        record = model()
+        _assign(record, data)
+        try:
+            _validate(record)
+        except ValidationError as exc:
+            errors[index] = exc.message_dict
+        records.append(record)
+    if errors:
+        raise BulkValidationError(errors)
+
+    months_by_shelter: dict[int, set[date]] = {}
+    for record in records:
+        months_by_shelter.setdefault(record.shelter_id, set()).update(record.touched_months())
+    for shelter_id, months in months_by_shelter.items():
+        _check_unlocked(shelter_id=shelter_id, months=months)
+
+    created = model.objects.bulk_create(records, batch_size=500)
+    fields = sorted({name for data in items for name in data})
+    audit_writes(actor=actor, action=AuditAction.CREATE, records=created, fields=fields, channel=channel)
+    for shelter_id, months in months_by_shelter.items():
+        _after_write(shelter_id=shelter_id, months=months)
+    return created
+
+
+@transaction.atomic
+def record_update(*, actor: User | None, record: RecordT, data: Mapping[str, Any], channel: str = "") -> RecordT:
+    """Change a case record (victim or any other): only the fields in `data`."""
+    months_before = record.touched_months()
+    recompute_before = _months_to_recompute(record)
+    changed = _assign(record, data)
+    if not changed:
+        return record
+    _validate(record)
+    _check_unlocked(shelter_id=record.shelter_id, months=months_before | record.touched_months())
+    record.save()
+    audit_write(actor=actor, action=AuditAction.CHANGE, record=record, fields=changed, channel=channel)
+    _after_write(shelter_id=record.shelter_id, months=recompute_before | _months_to_recompute(record))
+    return record
+
+
+@transaction.atomic
+def record_delete(*, actor: User | None, record: CaseRecord, channel: str = "") -> None:
+    """Delete a case record. A victim takes their own records along, so their months must all be unlocked."""
+    months = record.touched_months()
+    recompute = _months_to_recompute(record)
+    dependants: list[CaseRecord] = []
+    if isinstance(record, Victim):
+        if record.secondary_victims.exists():
+            raise ValidationError(
+                {"primary_victim": ["Secondary victims are linked to this victim; delete or relink them first."]}
+            )
+        for model in (Service, Referral, LegalAction, FollowUp):
+            dependants.extend(model.objects.filter(victim=record))
+        for dependant in dependants:
+            months |= dependant.touched_months()
+        recompute |= months
+    _check_unlocked(shelter_id=record.shelter_id, months=months)
+    audit_writes(actor=actor, action=AuditAction.DELETE, records=dependants, channel=channel)
+    audit_write(actor=actor, action=AuditAction.DELETE, record=record, channel=channel)
+    record.delete()
+    _after_write(shelter_id=record.shelter_id, months=recompute)

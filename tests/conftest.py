@@ -1,0 +1,84 @@
+"""Personas and shared fixtures.
+
+Alice is a caseworker of shelter A, Carla its coordinator; Bob is a caseworker
+of shelter B and must see nothing of A; Pat is program staff; Paco is a partner.
+"""
+
+from __future__ import annotations
+
+import pytest
+from rest_framework.test import APIClient
+
+from shelters.models import Role
+
+from .factories import PASSWORD, ShelterFactory, UserFactory
+
+
+@pytest.fixture
+def shelter_a(db):
+    return ShelterFactory(slug="shelter-a", name="Shelter A")
+
+
+@pytest.fixture
+def shelter_b(db):
+    return ShelterFactory(slug="shelter-b", name="Shelter B")
+
+
+@pytest.fixture
+def caseworker_a(shelter_a):
+    return UserFactory(username="alice", role=Role.CASEWORKER, shelters=[shelter_a])
+
+
+@pytest.fixture
+def coordinator_a(shelter_a):
+    return UserFactory(username="carla", role=Role.COORDINATOR, shelters=[shelter_a])
+
+
+@pytest.fixture
+def caseworker_b(shelter_b):
+    return UserFactory(username="bob", role=Role.CASEWORKER, shelters=[shelter_b])
+
+
+@pytest.fixture
+def program_staff(db):
+    return UserFactory(username="pat", role=Role.PROGRAM_STAFF)
+
+
+@pytest.fixture
+def partner(db):
+    return UserFactory(username="paco", role=Role.PARTNER, is_staff=False)
+
+
+@pytest.fixture
+def personas(caseworker_a, coordinator_a, caseworker_b, program_staff, partner):
+    return {
+        "caseworker_a": caseworker_a,
+        "coordinator_a": coordinator_a,
+        "caseworker_b": caseworker_b,
+        "program_staff": program_staff,
+        "partner": partner,
+        "anonymous": None,
+    }
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api_client):
+    """`api_as(user)`: an API client authenticated as `user` (None: anonymous)."""
+
+    def login(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return login
+
+
+@pytest.fixture
+def password():
+    return PASSWORD

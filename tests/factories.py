@@ -1,0 +1,124 @@
+"""factory_boy factories for every model the tests build."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import factory
+
+from shelters.models import (
+    FollowUp,
+    LegalAction,
+    Membership,
+    Referral,
+    Role,
+    Service,
+    Shelter,
+    Training,
+    User,
+    Victim,
+    VictimRole,
+)
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+class ShelterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Shelter
+
+    slug = factory.Sequence(lambda n: f"shelter-{n}")
+    name = factory.Sequence(lambda n: f"Shelter {n}")
+    city = "Ciudad de México"
+    state = "CMX"
+    agreement_number = factory.Sequence(lambda n: f"AG-{n:03d}")
+    agreement_start = date(2007, 5, 1)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    role = Role.CASEWORKER
+    is_staff = True
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def shelters(self, create, extracted, **kwargs):  # noqa: ANN001
+        for shelter in extracted or []:
+            Membership.objects.create(user=self, shelter=shelter)
+        if create:
+            self.save()
+
+
+class VictimFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Victim
+
+    shelter = factory.SubFactory(ShelterFactory)
+    case_code = factory.Sequence(lambda n: f"T-{n:05d}")
+    role = VictimRole.PRIMARY
+    sex = "female"
+    nationality = "MX"
+    intake_date = date(2007, 10, 1)
+
+
+class SecondaryVictimFactory(VictimFactory):
+    role = VictimRole.SECONDARY
+    primary_victim = factory.SubFactory(VictimFactory, shelter=factory.SelfAttribute("..shelter"))
+
+
+class ServiceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Service
+
+    victim = factory.SubFactory(VictimFactory)
+    shelter = factory.SelfAttribute("victim.shelter")
+    date = factory.SelfAttribute("victim.intake_date")
+    category = "legal"
+
+
+class ReferralFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referral
+
+    victim = factory.SubFactory(VictimFactory)
+    shelter = factory.SelfAttribute("victim.shelter")
+    date = factory.SelfAttribute("victim.intake_date")
+    kind = "transfer"
+    institution = "DIF"
+
+
+class LegalActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LegalAction
+
+    victim = factory.SubFactory(VictimFactory)
+    shelter = factory.SelfAttribute("victim.shelter")
+    date = factory.SelfAttribute("victim.intake_date")
+    kind = "charges_filed"
+    crime = "tip"
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = FollowUp
+
+    victim = factory.SubFactory(VictimFactory, exit_date=date(2007, 10, 20), exit_reason="reintegrated")
+    shelter = factory.SelfAttribute("victim.shelter")
+    date = date(2007, 11, 5)
+    method = "phone"
+
+
+class TrainingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Training
+
+    shelter = factory.SubFactory(ShelterFactory)
+    date = date(2007, 10, 15)
+    institution = "Fiscalía"
+    sector = "government"
+    attendees = 12
+    topic = "Trata de personas"

@@ -1,0 +1,45 @@
+from datetime import date
+
+import pytest
+from django.db import connection
+
+from shelters import services
+from shelters.models import Victim
+
+pytestmark = pytest.mark.django_db
+
+
+def raw_columns(victim_id):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT given_name, family_name, notes FROM shelters_victim WHERE id = %s",
+            [victim_id.hex] if connection.vendor == "sqlite" else [victim_id],
+        )
+        return cursor.fetchone()
+
+
+def test_personal_fields_never_reach_the_column_in_plain_text(shelter_a, caseworker_a):
+    victim = services.victim_create(
+        actor=caseworker_a,
+        shelter=shelter_a,
+        data={
+            "intake_date": date(2007, 10, 3),
+            "given_name": "Guadalupe",
+            "family_name": "Ortega",
+            "notes": "Llegó sola",
+        },
+    )
+
+    given, family, notes = raw_columns(victim.id)
+
+    for plain, stored in (("Guadalupe", given), ("Ortega", family), ("Llegó sola", notes)):
+        assert stored and plain not in stored
+        assert stored.startswith("gAAAA")  # a Fernet token
+    reloaded = Victim.objects.get(pk=victim.pk)
+    assert (reloaded.given_name, reloaded.family_name, reloaded.notes) == ("Guadalupe", "Ortega", "Llegó sola")
+
+
+def test_empty_personal_fields_stay_empty(shelter_a, caseworker_a):
+    victim = services.victim_create(actor=caseworker_a, shelter=shelter_a, data={"intake_date": date(2007, 10, 3)})
+
+    assert raw_columns(victim.id) == (None, None, None)

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shelters.models import Shelter
 
+from .catalogue import INDICATOR_CHOICES
+
 
 class MonthLock(models.Model):
     """A shelter-month that program staff reviewed: never recomputed, no case record written into it."""
@@ -25,6 +27,64 @@ class MonthLock(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shelter", "month"], name="month_lock_unique"),
             models.CheckConstraint(condition=Q(month__day=1), name="month_lock_is_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shelter} {self.month:%Y-%m}"
+
+
+class Source(models.TextChoices):
+    COMPUTED = "computed", _("Computed from case records")
+    IMPORTED = "imported", _("Imported")
+
+
+class IndicatorValue(models.Model):
+    """One Annex 2 cell: a shelter, a month, a row, and where the number came from.
+
+    `value` null means missing (nothing reported), which is not 0. A computed and an
+    imported value may both exist for one cell; tables show the imported one.
+    """
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="indicator_values")
+    month = models.DateField(_("month"))
+    indicator = models.CharField(_("indicator"), max_length=40, choices=INDICATOR_CHOICES)
+    value = models.IntegerField(_("value"), null=True, blank=True)
+    source = models.CharField(_("source"), max_length=10, choices=Source.choices)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["shelter", "month", "indicator"]
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        constraints = [
+            models.UniqueConstraint(fields=["shelter", "month", "indicator", "source"], name="indicator_value_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="indicator_value_is_month"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value__gte=0), name="indicator_value_not_negative"
+            ),
+            models.CheckConstraint(condition=Q(source__in=Source.values), name="indicator_value_source_valid"),
+        ]
+        indexes = [models.Index(fields=["shelter", "source", "month"], name="indicator_value_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.shelter_id} {self.month:%Y-%m} {self.indicator}={self.value} ({self.source})"
+
+
+class MonthSubmission(models.Model):
+    """A coordinator submitted a shelter-month for program staff's review."""
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="month_submissions")
+    month = models.DateField(_("month"))
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["shelter", "month"]
+        verbose_name = _("submitted month")
+        verbose_name_plural = _("submitted months")
+        constraints = [
+            models.UniqueConstraint(fields=["shelter", "month"], name="month_submission_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="month_submission_is_month"),
         ]
 
     def __str__(self) -> str:

@@ -1,7 +1,21 @@
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+# Each app owns its API routes in `<app>/api_urls.py`; they all live under /api/v1/.
+api_v1 = [
+    path("", include("shelters.api_urls")),
+    path("", include("indicators.api_urls")),
+    path("", include("meetings.api_urls")),
+    path("", include("reports.api_urls")),
+]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("shelters.urls")),
 ]

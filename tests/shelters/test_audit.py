@@ -1,0 +1,107 @@
+from datetime import date
+
+import pytest
+
+from shelters import services
+from shelters.models import AuditEntry, Service
+
+from ..factories import VictimFactory
+
+pytestmark = pytest.mark.django_db
+
+PERSONAL_VALUES = ("Guadalupe", "Ortega", "secret note")
+
+
+def assert_no_personal_values_in(entry: AuditEntry) -> None:
+    text = f"{entry.fields} {entry.record_id} {entry.record_type} {entry.channel}"
+    for value in PERSONAL_VALUES:
+        assert value not in text
+
+
+def test_creating_a_victim_is_audited_with_field_names_only(shelter_a, caseworker_a):
+    victim = services.victim_create(
+        actor=caseworker_a,
+        shelter=shelter_a,
+        data={"intake_date": date(2007, 10, 1), "given_name": "Guadalupe", "family_name": "Ortega"},
+        channel="api",
+    )
+
+    entry = AuditEntry.objects.get()
+    assert (entry.actor, entry.actor_username, entry.action) == (caseworker_a, "alice", "create")
+    assert (entry.record_type, entry.record_id, entry.shelter) == ("victim", str(victim.pk), shelter_a)
+    assert entry.fields == ["family_name", "given_name", "intake_date"]
+    assert entry.channel == "api"
+    assert_no_personal_values_in(entry)
+
+
+def test_changing_a_victim_lists_only_the_changed_fields(shelter_a, caseworker_a):
+    victim = services.victim_create(
+        actor=caseworker_a, shelter=shelter_a, data={"intake_date": date(2007, 10, 1), "given_name": "Guadalupe"}
+    )
+
+    services.record_update(
+        actor=caseworker_a,
+        record=victim,
+        data={"given_name": "Guadalupe", "family_name": "Ortega", "notes": "secret note", "sex": "female"},
+    )
+
+    change = AuditEntry.objects.get(action="change")
+    assert change.fields == ["family_name", "notes", "sex"]
+    assert_no_personal_values_in(change)
+
+
+def test_an_update_that_changes_nothing_writes_no_entry(shelter_a, caseworker_a):
+    victim = VictimFactory(shelter=shelter_a, sex="female")
+
+    services.record_update(actor=caseworker_a, record=victim, data={"sex": "female"})
+
+    assert not AuditEntry.objects.exists()
+
+
+def test_deleting_a_victim_audits_the_victim_and_the_records_it_takes_along(shelter_a, caseworker_a):
+    victim = VictimFactory(shelter=shelter_a)
+    service = services.record_create(
+        actor=caseworker_a, model=Service, data={"victim": victim, "date": date(2007, 10, 2), "category": "legal"}
+    )
+
+    victim_id, service_id = str(victim.pk), str(service.pk)
+
+    services.record_delete(actor=caseworker_a, record=victim)
+
+    deletes = AuditEntry.objects.filter(action="delete")
+    assert {(entry.record_type, entry.record_id) for entry in deletes} == {
+        ("victim", victim_id),
+        ("service", service_id),
+    }
+    assert not Service.objects.exists()
+
+
+def test_viewing_personal_fields_is_audited(shelter_a, caseworker_a):
+    from shelters.audit import audit_views
+
+    victims = [VictimFactory(shelter=shelter_a), VictimFactory(shelter=shelter_a)]
+
+    audit_views(actor=caseworker_a, records=victims, channel="web")
+
+    views = AuditEntry.objects.filter(action="view").order_by("record_id")
+    assert sorted(entry.record_id for entry in views) == sorted(str(v.pk) for v in victims)
+    assert all(entry.fields == ["family_name", "given_name", "notes"] for entry in views)
+
+
+def test_viewing_a_page_of_victims_is_one_insert(shelter_a, caseworker_a, django_assert_num_queries):
+    from shelters.audit import audit_views
+
+    victims = [VictimFactory(shelter=shelter_a) for _ in range(20)]
+
+    # One INSERT for the whole page, however many rows it shows.
+    with django_assert_num_queries(1):
+        audit_views(actor=caseworker_a, records=victims, channel="api")
+
+
+def test_a_superuser_is_audited_like_everyone(shelter_a, caseworker_a):
+    caseworker_a.is_superuser = True
+    caseworker_a.save()
+
+    services.victim_create(actor=caseworker_a, shelter=shelter_a, data={"intake_date": date(2007, 10, 1)})
+
+    assert AuditEntry.objects.get().actor == caseworker_a

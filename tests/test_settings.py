@@ -1,0 +1,75 @@
+"""The settings module reads the environment and fails loudly."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+PRODUCTION_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "a-long-production-like-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+    "FIELD_ENCRYPTION_KEY": "production-field-key",
+    "ALLOWED_HOSTS": "proteja.example.org",
+    "DATABASE_URL": "postgres://proteja@127.0.0.1:5432/proteja",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+}
+
+
+def manage(*args, env):
+    base = {
+        key: value for key, value in os.environ.items() if key not in PRODUCTION_ENV and key != "SECURE_SSL_REDIRECT"
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], env={**base, **env}, capture_output=True, text=True, check=False
+    )
+
+
+def test_check_deploy_prints_no_warning_under_production_settings():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", env=PRODUCTION_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert "no issues (0 silenced)" in result.stdout
+
+
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY"])
+def test_secrets_have_no_default_when_debug_is_off(missing):
+    env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
+
+    result = manage("check", env=env)
+
+    assert result.returncode != 0
+    assert f"{missing} must be set when DEBUG is off" in result.stderr
+
+
+def test_a_boolean_that_is_not_true_or_false_is_an_error():
+    result = manage("check", env={**PRODUCTION_ENV, "DEBUG": "maybe"})
+
+    assert result.returncode != 0
+    assert "DEBUG must be true or false" in result.stderr
+
+
+def test_the_demo_defaults_are_sqlite_and_eager_celery():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.TIME_ZONE, s.LANGUAGE_CODE)"
+    )
+    base = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**base, "DEBUG": "true"}, capture_output=True, text=True, check=False
+    )
+
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "America/Mexico_City", "es"]
+
+
+def test_a_broker_url_turns_eager_mode_off():
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
+        "from django.conf import settings as s; print(s.CELERY_TASK_ALWAYS_EAGER, s.DATABASES['default']['ENGINE'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**os.environ, **PRODUCTION_ENV}, capture_output=True, text=True, check=False
+    )
+
+    assert result.stdout.split() == ["False", "django.db.backends.postgresql"]

@@ -14,6 +14,15 @@ from shelters.models import Role
 from .factories import PASSWORD, ShelterFactory, UserFactory
 
 
+@pytest.fixture(autouse=True)
+def plain_static_files(settings):
+    """Production serves hashed static files from `collectstatic`'s manifest; tests do not run collectstatic."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 @pytest.fixture
 def shelter_a(db):
     return ShelterFactory(slug="shelter-a", name="Shelter A")

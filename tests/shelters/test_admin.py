@@ -132,3 +132,23 @@ def test_a_caseworker_adds_a_victim_in_admin_through_the_services(caseworker_a, 
     assert response.status_code == 302, response.content.decode()[:2000]
     entry = AuditEntry.objects.get(action="create")
     assert (entry.channel, entry.shelter) == ("admin", shelter_a)
+
+
+def test_a_write_into_a_locked_month_is_refused_in_admin_with_a_clear_error(caseworker_a, records, shelter_a):
+    from indicators.models import MonthLock
+    from shelters.models import Service
+
+    MonthLock.objects.create(shelter=shelter_a, month=records["victim_a"].intake_date.replace(day=1))
+
+    response = client_for(caseworker_a).post(
+        "/admin/shelters/service/add/",
+        {
+            "victim": str(records["victim_a"].pk),
+            "date": records["victim_a"].intake_date.isoformat(),
+            "category": "legal",
+        },
+        follow=True,
+    )
+
+    assert "is locked" in response.content.decode()
+    assert not Service.objects.exists()

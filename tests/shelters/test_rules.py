@@ -11,7 +11,7 @@ from datetime import date, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shelters import services
 from shelters.models import AuditEntry, FollowUp, LegalAction, Referral, Service, Training, Victim
@@ -21,6 +21,13 @@ from ..factories import FollowUpFactory, SecondaryVictimFactory, ServiceFactory,
 pytestmark = pytest.mark.django_db
 
 TODAY = timezone.localdate
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages are checked in English here; the web tests check them in Spanish."""
+    with translation.override("en"):
+        yield
 
 
 def assert_rejected(field: str, call, model) -> ValidationError:

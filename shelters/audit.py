@@ -11,7 +11,8 @@ def _entry(*, actor: User | None, action: str, record: CaseRecord, fields: Itera
     return AuditEntry(
         actor=actor if actor is not None and actor.pk else None,
         actor_username=getattr(actor, "username", "") or "",
-        shelter_id=record.shelter_id,
+        # Meetings and organizations belong to no shelter.
+        shelter_id=getattr(record, "shelter_id", None),
         action=action,
         record_type=record._meta.model_name,
         record_id=str(record.pk),

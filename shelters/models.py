@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
-from encrypted_fields.fields import EncryptedCharField, EncryptedTextField
 
+from .encryption import EncryptedCharField, EncryptedTextField
 from .fields import ChoiceListField
 from .states import STATE_CHOICES
 

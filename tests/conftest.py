@@ -23,6 +23,12 @@ def plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing a password the production way takes most of a second; tests create many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def shelter_a(db):
     return ShelterFactory(slug="shelter-a", name="Shelter A")

@@ -43,3 +43,17 @@ def test_empty_personal_fields_stay_empty(shelter_a, caseworker_a):
     victim = services.victim_create(actor=caseworker_a, shelter=shelter_a, data={"intake_date": date(2007, 10, 3)})
 
     assert raw_columns(victim.id) == (None, None, None)
+
+
+def test_a_rejected_name_does_not_stop_later_names_from_being_decrypted(shelter_a, caseworker_a):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        services.victim_create(
+            actor=caseworker_a, shelter=shelter_a, data={"intake_date": date(2007, 10, 3), "given_name": "x" * 101}
+        )
+    victim = services.victim_create(
+        actor=caseworker_a, shelter=shelter_a, data={"intake_date": date(2007, 10, 3), "given_name": "Rosa"}
+    )
+
+    assert Victim.objects.get(pk=victim.pk).given_name == "Rosa"

@@ -59,3 +59,16 @@ test: install messages browser lint migrations-check
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-output
+
+# The API under load: gunicorn on PostgreSQL (its own database), Redis as broker and cache as in production.
+BENCH_API_ENV := DEBUG=false \
+	SECRET_KEY=bench-only-secret-key-not-for-production-0123456789abcdef \
+	FIELD_ENCRYPTION_KEY=bench-only-field-encryption-key \
+	SECURE_SSL_REDIRECT=false \
+	ALLOWED_HOSTS=127.0.0.1,localhost \
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/proteja_bench_api} \
+	CELERY_BROKER_URL=$${BENCH_CELERY_BROKER_URL:-redis://127.0.0.1:6379/13} \
+	CACHE_URL=$${BENCH_CACHE_URL:-redis://127.0.0.1:6379/13}
+
+bench-api: install
+	$(BENCH_API_ENV) $(PY) manage.py bench_api $(BENCH_ARGS)

@@ -1,12 +1,18 @@
-"""API plumbing shared by every app: errors as the contract wants them."""
+"""API plumbing shared by every app: errors as the contract wants them, months, and
+the error bodies the OpenAPI schema documents."""
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from rest_framework import status
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -24,12 +30,28 @@ def validation_error_detail(error: DjangoValidationError) -> dict[str, Any] | li
     return {"non_field_errors": [str(message) for message in error.messages]}
 
 
+def bulk_error_detail(item_errors: dict[int, Any]) -> dict[str, Any]:
+    """Which items of a bulk POST failed: `{"items": {"<index>": {field: [messages]}}}`, indexes from 0."""
+    detail: dict[str, Any] = {}
+    for index, errors in sorted(item_errors.items()):
+        if isinstance(errors, DjangoValidationError):
+            errors = validation_error_detail(errors)
+        elif isinstance(errors, dict):
+            errors = {("non_field_errors" if field == "__all__" else field): msgs for field, msgs in errors.items()}
+        detail[str(index)] = errors
+    return {"items": detail}
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, MonthLocked):
         return Response(
             {"detail": str(exc), "months": [f"{month:%Y-%m}" for month in exc.months]},
             status=status.HTTP_409_CONFLICT,
         )
+    item_errors = getattr(exc, "item_errors", None)
+    if isinstance(exc, DjangoValidationError) and item_errors is not None:
+        # shelters.services.BulkValidationError: nothing was saved; say which items failed.
+        return Response(bulk_error_detail(item_errors), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=validation_error_detail(exc))
     if isinstance(exc, IntegrityError):
@@ -39,3 +61,87 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             status=status.HTTP_400_BAD_REQUEST,
         )
     return drf_exception_handler(exc, context)
+
+
+MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def parse_month(value: object) -> date | None:
+    """`YYYY-MM` as the first day of that month, or None when it is not a month."""
+    match = MONTH_PATTERN.match(value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12 or year < 1:
+        return None
+    return date(year, month, 1)
+
+
+@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2007-10"})
+class MonthField(serializers.Field):
+    """A month as `YYYY-MM` in JSON, stored as the first day of the month."""
+
+    default_error_messages = {"invalid": "Give a month as YYYY-MM."}
+
+    def to_internal_value(self, data: Any) -> date:
+        month = parse_month(data)
+        if month is None:
+            self.fail("invalid")
+        return month
+
+    def to_representation(self, value: date) -> str:
+        return f"{value:%Y-%m}"
+
+
+# Error bodies, for the OpenAPI schema only.
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, in a sentence.")
+
+
+class MonthLockedSerializer(ErrorDetailSerializer):
+    months = serializers.ListField(child=serializers.CharField(), help_text="The locked months, as YYYY-MM.")
+
+
+FIELD_ERRORS_SCHEMA = {
+    "type": "object",
+    "description": (
+        "Bad input: each key names a field (or a filter, or `non_field_errors`, or `detail` for a body that is "
+        "not JSON) and holds a list of sentences. Nothing was saved."
+    ),
+    "additionalProperties": {"oneOf": [{"type": "array", "items": {}}, {"type": "string"}, {"type": "object"}]},
+    "example": {"intake_date": ["Intake date cannot be in the future."]},
+}
+
+BULK_ERRORS_SCHEMA = {
+    "type": "object",
+    "description": (
+        "Bad input. For a single record: field name -> list of sentences. For a list of records: "
+        '`{"items": {"<index>": {field: [sentences]}}}` naming the items that failed (indexes from 0), or '
+        "`non_field_errors` about the whole list. Nothing was saved."
+    ),
+    "additionalProperties": {"oneOf": [{"type": "array", "items": {}}, {"type": "string"}, {"type": "object"}]},
+    "example": {"items": {"3": {"date": ["The service date cannot be after the victim's exit date."]}}},
+}
+
+RESPONSE_400 = OpenApiResponse(FIELD_ERRORS_SCHEMA, description="Bad input; nothing was saved.")
+RESPONSE_400_BULK = OpenApiResponse(BULK_ERRORS_SCHEMA, description="Bad input; nothing was saved.")
+RESPONSE_401 = OpenApiResponse(ErrorDetailSerializer, description="Not signed in (send `Authorization: Token ...`).")
+RESPONSE_403 = OpenApiResponse(ErrorDetailSerializer, description="Your role may not use this endpoint.")
+RESPONSE_404 = OpenApiResponse(
+    ErrorDetailSerializer,
+    description="No such record, or it belongs to another shelter (also when named as a link, e.g. `victim`).",
+)
+RESPONSE_409 = OpenApiResponse(MonthLockedSerializer, description="The record's date falls in a locked month.")
+RESPONSE_429 = OpenApiResponse(ErrorDetailSerializer, description="Too many requests or failed sign-ins.")
+
+# The answers every authenticated endpoint may give besides its own, keyed for `extend_schema(responses=...)`.
+COMMON_ERROR_RESPONSES = {401: RESPONSE_401, 403: RESPONSE_403}
+
+
+def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: a URL under /api/ that matches no route answers JSON like every other API 404."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+    return defaults.page_not_found(request, exception)

@@ -15,7 +15,12 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Session login and logout links for the browsable API.
+    path("api/auth/", include("rest_framework.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("shelters.urls")),
 ]
+
+# Unknown URLs under /api/ answer JSON like the API's own 404s.
+handler404 = "proteja_site.api.page_not_found"

@@ -100,10 +100,26 @@ def _assign(record: CaseRecord, data: Mapping[str, Any]) -> list[str]:
 def _validate(record: CaseRecord) -> None:
     if isinstance(record, VictimRecord) and record.victim_id is not None:
         # A record's shelter is its victim's shelter, whatever the caller sent.
-        record.shelter_id = record.victim.shelter_id
+        victim = record.victim
+        if Victim.shelter.is_cached(victim):
+            record.shelter = victim.shelter
+        else:
+            record.shelter_id = victim.shelter_id
     # Check constraints are repeated in clean(); skipping Django's per-constraint
-    # queries keeps a bulk of 1,000 records at a handful of queries.
-    record.full_clean(validate_unique=False, validate_constraints=False)
+    # queries keeps a bulk of 1,000 records at a handful of queries. For the same
+    # reason a foreign key whose object was loaded from the database is not looked
+    # up again (Django's field validation costs one query per key per record).
+    record.full_clean(exclude=_loaded_relations(record), validate_unique=False, validate_constraints=False)
+
+
+def _loaded_relations(record: CaseRecord) -> list[str]:
+    names = []
+    for field in record._meta.concrete_fields:
+        if field.is_relation and field.is_cached(record):
+            related = field.get_cached_value(record)
+            if related is not None and not related._state.adding and related.pk == getattr(record, field.attname):
+                names.append(field.name)
+    return names
 
 
 def _next_case_code(shelter: Shelter) -> str:
@@ -212,3 +228,33 @@ def record_delete(*, actor: User | None, record: CaseRecord, channel: str = "") 
     audit_write(actor=actor, action=AuditAction.DELETE, record=record, channel=channel)
     record.delete()
     _after_write(shelter_id=record.shelter_id, months=recompute)
+
+
+@transaction.atomic
+def shelter_create(*, actor: User | None, data: Mapping[str, Any]) -> Shelter:
+    """Program staff add a shelter. Shelters hold no personal data, so no audit entry."""
+    shelter = Shelter()
+    _assign_shelter(shelter, data)
+    shelter.full_clean()
+    shelter.save()
+    return shelter
+
+
+@transaction.atomic
+def shelter_update(*, actor: User | None, shelter: Shelter, data: Mapping[str, Any]) -> Shelter:
+    changed = _assign_shelter(shelter, data)
+    if changed:
+        shelter.full_clean()
+        shelter.save(update_fields=changed)
+    return shelter
+
+
+def _assign_shelter(shelter: Shelter, data: Mapping[str, Any]) -> list[str]:
+    changed = []
+    for name, value in data.items():
+        if name in ("id", "pk", "last_case_number", "created_at"):
+            continue
+        if getattr(shelter, name) != value:
+            setattr(shelter, name, value)
+            changed.append(name)
+    return changed

@@ -3,9 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
-from .models import MonthLock
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from shelters.models import (
+    ExitReason,
+    FollowUp,
+    LegalAction,
+    LegalActionKind,
+    Referral,
+    ReferralKind,
+    Role,
+    Service,
+    ServiceCategory,
+    Shelter,
+    Training,
+    User,
+    Victim,
+    VictimRole,
+)
+from shelters.selectors import case_shelter_ids
+
+from .catalogue import INDICATORS
+from .models import IndicatorValue, MonthLock, Source
 
 
 def locked_months(*, shelter_id: int, months: Iterable[date]) -> list[date]:
@@ -14,3 +35,150 @@ def locked_months(*, shelter_id: int, months: Iterable[date]) -> list[date]:
     if not wanted:
         return []
     return sorted(MonthLock.objects.filter(shelter_id=shelter_id, month__in=wanted).values_list("month", flat=True))
+
+
+def month_bounds(first_month: date, last_month: date) -> tuple[date, date]:
+    """First day of `first_month` and last day of `last_month`."""
+    after = date(last_month.year + (last_month.month == 12), last_month.month % 12 + 1, 1)
+    return first_month.replace(day=1), after - timedelta(days=1)
+
+
+def stored_values(*, shelter_id: int, first_month: date, last_month: date) -> list[tuple[date, str, int | None, str]]:
+    """Every stored cell (month, indicator, value, source) of the shelter in the range: one query."""
+    return list(
+        IndicatorValue.objects.filter(shelter_id=shelter_id, month__gte=first_month, month__lte=last_month)
+        .order_by()
+        .values_list("month", "indicator", "value", "source")
+    )
+
+
+def reads_every_table(user: User) -> bool:
+    """Program staff and partners read every shelter's Annex 2 (a role-less superuser administers the site)."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.role in (Role.PROGRAM_STAFF, Role.PARTNER) or (user.is_superuser and not user.role))
+    )
+
+
+def indicator_values_visible_to(user: User) -> QuerySet[IndicatorValue]:
+    """Stored values a user may read: every shelter's, or for shelter staff their own shelters' only."""
+    if reads_every_table(user):
+        return IndicatorValue.objects.all()
+    # Nobody but shelter staff has case shelters: anyone else gets nothing.
+    return IndicatorValue.objects.filter(shelter_id__in=case_shelter_ids(user))
+
+
+def shelters_with_tables_visible_to(user: User) -> QuerySet[Shelter]:
+    """Shelters whose Annex 2 table a user may read (another shelter is simply not there: 404)."""
+    if reads_every_table(user):
+        return Shelter.objects.all()
+    return Shelter.objects.filter(id__in=case_shelter_ids(user))
+
+
+def distinct_people_over_period(*, shelter_id: int, first_month: date, last_month: date) -> dict[str, int]:
+    """For each people row, the distinct people over the whole period, counted by PostgreSQL in one query.
+
+    Unlike the TOTAL column (a sum of months, where a victim served in five months
+    counts five times), each person counts once. Rows follow annex2-indicators.md
+    with "in M" widened to the period; a total row is the sum of its parts, as the
+    donor table adds them (a person in both education rows counts twice).
+    """
+    start, end = month_bounds(first_month, last_month)
+    in_period = {"date__gte": start, "date__lte": end}
+    victims = Victim.objects.filter(shelter_id=shelter_id).annotate(
+        has_service=Exists(Service.objects.filter(victim=OuterRef("pk"), **in_period)),
+        has_follow_up=Exists(FollowUp.objects.filter(victim=OuterRef("pk"), **in_period)),
+        has_transfer=Exists(Referral.objects.filter(victim=OuterRef("pk"), kind=ReferralKind.TRANSFER, **in_period)),
+        has_charges=Exists(
+            LegalAction.objects.filter(victim=OuterRef("pk"), kind=LegalActionKind.CHARGES_FILED, **in_period)
+        ),
+        has_vocational=Exists(
+            Service.objects.filter(victim=OuterRef("pk"), category=ServiceCategory.VOCATIONAL_TRAINING, **in_period)
+        ),
+        has_schooling=Exists(
+            Service.objects.filter(victim=OuterRef("pk"), category=ServiceCategory.SCHOOLING, **in_period)
+        ),
+    )
+    primary = Q(role=VictimRole.PRIMARY)
+    secondary = Q(role=VictimRole.SECONDARY)
+    tip = primary & Q(tip_victim=True)
+    served = (Q(intake_date__lte=end) & (Q(exit_date__isnull=True) | Q(exit_date__gte=start))) | Q(has_service=True)
+    new = Q(intake_date__gte=start, intake_date__lte=end)
+    reintegrated = Q(exit_date__gte=start, exit_date__lte=end, exit_reason=ExitReason.REINTEGRATED)
+    central_american = ["BZ", "CR", "GT", "HN", "NI", "PA", "SV"]
+
+    def count(condition: Q) -> Count:
+        # One row per victim (the EXISTS subqueries add no join), so a plain count is a distinct count.
+        return Count("pk", filter=condition)
+
+    counts = victims.aggregate(
+        victims_served=count(primary & served),
+        secondary_victims_served=count(secondary & served),
+        tip_victims_served=count(tip & served),
+        new_victims=count(primary & new),
+        new_secondary_victims=count(secondary & new),
+        victims_reintegrated=count(primary & reintegrated),
+        secondary_victims_reintegrated=count(secondary & reintegrated),
+        follow_up_cases=count(Q(has_follow_up=True)),
+        tip_crime_sexual_tourism=count(tip & served & Q(exploitation_types__contains=",sexual_tourism,")),
+        tip_crime_forced_labor=count(tip & served & Q(exploitation_types__contains=",forced_labor,")),
+        tip_crime_sexual_exploitation=count(tip & served & Q(exploitation_types__contains=",sexual_exploitation,")),
+        tip_crime_child_labor=count(tip & served & Q(exploitation_types__contains=",child_labor,")),
+        tip_crime_other=count(tip & served & Q(exploitation_types__contains=",other,")),
+        origin_mexican=count(tip & served & Q(nationality="MX")),
+        origin_central_american=count(tip & served & Q(nationality__in=central_american)),
+        origin_usa=count(tip & served & Q(nationality="US")),
+        origin_other=count(tip & served & ~Q(nationality__in=["MX", "US", *central_american])),
+        victims_transferred=count(Q(has_transfer=True)),
+        tip_victims_pressed_charges=count(tip & Q(has_charges=True)),
+        victims_vocational_training=count(Q(has_vocational=True)),
+        victims_schooling=count(Q(has_schooling=True)),
+    )
+    for indicator in INDICATORS:
+        if indicator.people and indicator.is_total:
+            counts[indicator.key] = sum(counts[part] for part in indicator.parts)
+    return counts
+
+
+def locked_month_drift(*, shelter_id: int, months: Iterable[date]) -> dict[date, list[dict[str, object]]]:
+    """For each locked month given: every row whose stored computed value differs from what the case
+    records give now (the records can still move a locked month: a victim taken in before it and still
+    open, say). Imported values are not drift; the table flags where they differ from computed ones.
+
+    Queries: the locks; then the stored computed values, whether the shelter keeps case records,
+    and the aggregation's own (only when a month is locked).
+    """
+    from .aggregation import compute_indicator_values
+
+    locked = locked_months(shelter_id=shelter_id, months=months)
+    if not locked:
+        return {}
+    stored = {
+        (month, key): value
+        for month, key, value in IndicatorValue.objects.filter(
+            shelter_id=shelter_id, month__in=locked, source=Source.COMPUTED
+        ).values_list("month", "indicator", "value")
+    }
+    keeps_records = (
+        Victim.objects.filter(shelter_id=shelter_id).exists() or Training.objects.filter(shelter_id=shelter_id).exists()
+    )
+    # A shelter without case records has nothing to compute: its months are missing, not 0.
+    current = (
+        compute_indicator_values(first_month=locked[0], last_month=locked[-1], shelter_ids=[shelter_id])
+        if keeps_records
+        else {}
+    )
+    drift: dict[date, list[dict[str, object]]] = {}
+    for month in locked:
+        now = current.get((shelter_id, month), {})
+        drift[month] = [
+            {
+                "indicator": indicator.key,
+                "stored": stored.get((month, indicator.key)),
+                "current": now.get(indicator.key),
+            }
+            for indicator in INDICATORS
+            if stored.get((month, indicator.key)) != now.get(indicator.key)
+        ]
+    return drift

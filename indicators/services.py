@@ -1,15 +1,260 @@
-"""Writes for Annex 2: recomputing and storing indicator values."""
+"""Writes for Annex 2: recomputing and storing indicator values.
+
+`recompute_indicators` replaces the computed values of each shelter-month in
+one transaction (readers see the old month or the new one, never half), skips
+locked months and never touches imported values. On PostgreSQL a value's
+`updated_at` is when its number last changed (a recompute that finds the same
+number leaves the row alone); on SQLite, the demo, every value is rewritten. `request_recompute` is what a
+case-record write calls: after commit it queues one Celery task per burst.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from shelters.models import Shelter, Training, Victim
+
+from .aggregation import compute_indicator_values, month_from_number, month_number, months_between
+from .models import IndicatorValue, MonthLock, Source
+
+# Namespace of the PostgreSQL advisory locks that keep two recomputes of one shelter from interleaving.
+ADVISORY_LOCK_NAMESPACE = 4_200_402
+# A write waits this long before its recompute starts, so that a burst of writes shares one task.
+COALESCE_SECONDS = 5
+# A pending marker outlives its task's countdown by this much; if a task is lost, later writes queue a new one.
+PENDING_MARKER_SECONDS = COALESCE_SECONDS + 600
+STORE_BATCH_SIZE = 2000
+
+
+@dataclass
+class RecomputeResult:
+    """What a recompute did, as (shelter id, month) pairs."""
+
+    stored: list[tuple[int, date]] = field(default_factory=list)
+    skipped_locked: list[tuple[int, date]] = field(default_factory=list)
+    # Shelters that keep no case records: their months stay empty (missing is not zero).
+    shelters_without_records: list[int] = field(default_factory=list)
+
+    @property
+    def months_stored(self) -> int:
+        return len(self.stored)
+
+    @property
+    def months_skipped(self) -> int:
+        return len(self.skipped_locked)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "months_stored": self.months_stored,
+            "months_skipped_locked": self.months_skipped,
+            "skipped_locked": [(shelter_id, f"{month:%Y-%m}") for shelter_id, month in self.skipped_locked],
+            "shelters_without_records": self.shelters_without_records,
+        }
+
+
+def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int | None = None) -> RecomputeResult:
+    """Compute and store every row for one shelter (all when None) and every month of the range.
+
+    Each shelter-month's computed values are replaced in one transaction; locked
+    months and imported values are left as they are. Safe to run twice, and at
+    the same time: runs for one shelter take turns (an advisory lock on
+    PostgreSQL; SQLite lets one writer at a time anyway). The counting happens
+    after the lock is taken, so the last run to finish stored the newest counts.
+    """
+    months = months_between(first_month.replace(day=1), last_month.replace(day=1))
+    result = RecomputeResult()
+    with transaction.atomic():
+        # Query (all shelters only): which shelters to lock.
+        to_lock = [shelter_id] if shelter_id is not None else list(Shelter.objects.values_list("id", flat=True))
+        # Query (PostgreSQL): wait for any other recompute of these shelters to finish.
+        lock_shelters_for_recompute(to_lock)
+        # Query: the shelters, and whether each keeps case records.
+        shelter_rows = list(
+            Shelter.objects.filter(id__in=to_lock)
+            .order_by("id")
+            .annotate(
+                keeps_records=Exists(Victim.objects.filter(shelter_id=OuterRef("id")))
+                | Exists(Training.objects.filter(shelter_id=OuterRef("id")))
+            )
+            .values_list("id", "keeps_records")
+        )
+        shelter_ids = [row_id for row_id, _keeps in shelter_rows]
+        if not shelter_ids:
+            return result
+
+        # Query: locked months, read under our lock.
+        locked = set(
+            MonthLock.objects.filter(shelter_id__in=shelter_ids, month__gte=months[0], month__lte=months[-1])
+            .values_list("shelter_id", "month")
+            .order_by()
+        )
+        recording = [row_id for row_id, keeps in shelter_rows if keeps]
+        result.shelters_without_records = [row_id for row_id, keeps in shelter_rows if not keeps]
+        values = (
+            compute_indicator_values(first_month=months[0], last_month=months[-1], shelter_ids=recording)
+            if recording
+            else {}
+        )
+
+        # Query: drop computed values that no longer stand, except in locked months: for a shelter
+        # without case records (its months must be empty once its last record is gone) and, on SQLite,
+        # every value about to be written again. PostgreSQL overwrites in place instead (below).
+        replaced = shelter_ids if connection.vendor != "postgresql" else result.shelters_without_records
+        if replaced:
+            IndicatorValue.objects.filter(
+                source=Source.COMPUTED, shelter_id__in=replaced, month__gte=months[0], month__lte=months[-1]
+            ).exclude(
+                Exists(MonthLock.objects.filter(shelter_id=OuterRef("shelter_id"), month=OuterRef("month")))
+            ).delete()
+
+        rows = []
+        for (cell_shelter_id, month), counts in values.items():
+            if (cell_shelter_id, month) in locked:
+                result.skipped_locked.append((cell_shelter_id, month))
+                continue
+            result.stored.append((cell_shelter_id, month))
+            rows.extend((cell_shelter_id, month, key, value) for key, value in counts.items())
+        # Query (or batches on SQLite): the new values.
+        _store_computed(rows, timezone.now())
+        result.skipped_locked.extend(
+            (row_id, month)
+            for row_id in result.shelters_without_records
+            for month in months
+            if (row_id, month) in locked
+        )
+    return result
+
+
+def _store_computed(rows: list[tuple[int, date, str, int]], computed_at: datetime) -> None:
+    """Store computed values: (shelter id, month, indicator, value) rows, written at `computed_at`."""
+    if not rows:
+        return
+    if connection.vendor == "postgresql":
+        # One statement from four arrays (a national recompute stores ~90,000 values). A value
+        # that did not change is left as it is, `updated_at` included: a nightly recompute of an
+        # unchanged month writes nothing, and `updated_at` says when the number last changed.
+        shelter_ids, months, indicators, values = (list(column) for column in zip(*rows, strict=True))
+        table = IndicatorValue._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""
+                INSERT INTO {table} AS stored (shelter_id, month, indicator, value, source, updated_at)
+                SELECT shelter_id, month, indicator, value, %s, %s
+                FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::integer[])
+                    AS fresh (shelter_id, month, indicator, value)
+                ON CONFLICT (shelter_id, month, indicator, source)
+                DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
+                WHERE stored.value IS DISTINCT FROM EXCLUDED.value
+                """,
+                [Source.COMPUTED, computed_at, shelter_ids, months, indicators, values],
+            )
+        return
+    IndicatorValue.objects.bulk_create(
+        (
+            IndicatorValue(
+                shelter_id=shelter_id,
+                month=month,
+                indicator=key,
+                value=value,
+                source=Source.COMPUTED,
+                updated_at=computed_at,
+            )
+            for shelter_id, month, key, value in rows
+        ),
+        batch_size=STORE_BATCH_SIZE,
+    )
+
+
+def lock_shelters_for_recompute(shelter_ids: list[int]) -> None:
+    """Make other recomputes of these shelters wait until this transaction ends (PostgreSQL).
+
+    A write that must not interleave with a recompute (locking a month, say) can
+    call this inside its own transaction too.
+    """
+    if connection.vendor != "postgresql" or not shelter_ids:
+        return
+    with connection.cursor() as cursor:
+        # Taken in id order, so that two runs over overlapping shelters cannot deadlock.
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, shelter_id) FROM (SELECT unnest(%s::int[]) AS shelter_id ORDER BY 1) ids",
+            [ADVISORY_LOCK_NAMESPACE, sorted(shelter_ids)],
+        )
+
+
+# --- Recompute after a write -------------------------------------------------------------------------------------
+
+
+def _pending_key(shelter_id: int, month: date) -> str:
+    return f"indicators:recompute-pending:{shelter_id}:{month:%Y-%m}"
+
+
+# Months asked for in this thread and not yet queued, by shelter: merged so that one transaction
+# with many writes (an import, a bulk create) queues one task per shelter.
+_requested = threading.local()
+
+
+def _requested_months() -> dict[int, set[date]]:
+    if not hasattr(_requested, "months"):
+        _requested.months = {}
+    return _requested.months
 
 
 def request_recompute(*, shelter_id: int, months: Iterable[date]) -> None:
     """Ask for the shelter's months to be recomputed once the current transaction commits.
 
-    Called by every case-record write. Bursts of writes are coalesced.
+    Called by every case-record write. Bursts are coalesced twice:
+    - within a transaction, the months are merged and the first callback to run
+      after commit queues them all (the others find nothing left). A write that
+      rolls back may leave its months in the buffer: the next commit recomputes
+      them too, which is only extra work, never a missed month;
+    - across transactions, each shelter-month has a "pending" marker in the cache
+      (Redis in production) while a queued task will cover it, and the task waits
+      COALESCE_SECONDS before it starts, so a hundred writes to one month queue one
+      task. The task clears its markers before counting, so a write committed after
+      that queues a new task and no write is left out.
     """
-    # Filled in by the Annex 2 aggregation (issue 4).
-    return None
+    wanted = {month.replace(day=1) for month in months}
+    if not wanted:
+        return
+    _requested_months().setdefault(shelter_id, set()).update(wanted)
+    transaction.on_commit(lambda: _queue_recompute(shelter_id), robust=True)
+
+
+def _queue_recompute(shelter_id: int) -> None:
+    from .tasks import recompute_shelter_months
+
+    months = sorted(_requested_months().pop(shelter_id, ()))
+    # cache.add is atomic (SET NX on Redis): one writer marks a month as pending.
+    newly_pending = [month for month in months if cache.add(_pending_key(shelter_id, month), 1, PENDING_MARKER_SECONDS)]
+    if not newly_pending:
+        return
+    try:
+        recompute_shelter_months.apply_async(
+            args=(shelter_id, newly_pending[0].isoformat(), newly_pending[-1].isoformat()), countdown=COALESCE_SECONDS
+        )
+    except Exception:
+        # Not queued (broker down, or the in-process run failed): no marker may claim these months are pending.
+        cache.delete_many([_pending_key(shelter_id, month) for month in newly_pending])
+        raise
+
+
+def recompute_pending_months(*, shelter_id: int, first_month: date, last_month: date) -> RecomputeResult:
+    """The queued recompute: clear the pending markers (later writes queue anew), then recompute."""
+    months = months_between(first_month.replace(day=1), last_month.replace(day=1))
+    cache.delete_many([_pending_key(shelter_id, month) for month in months])
+    return recompute_indicators(first_month=months[0], last_month=months[-1], shelter_id=shelter_id)
+
+
+def recompute_recent_months() -> RecomputeResult:
+    """The nightly run: the current and the previous month of every shelter."""
+    current = timezone.localdate().replace(day=1)
+    previous = month_from_number(month_number(current) - 1)
+    return recompute_indicators(first_month=previous, last_month=current)

@@ -1,0 +1,357 @@
+"""Annex 2 from case records: every row for some shelters over a range of months.
+
+The database does the counting. One SQL statement counts people served and
+services (it needs the union of "open in M" and "had a service in M", which the
+ORM cannot express without a loop); four ORM queries group referrals, legal
+actions, follow-ups and trainings by shelter and month. Six queries in all (a
+seventh sets PostgreSQL's memory for the big one), whatever the number of
+shelters, months, victims or records.
+
+The month series is a short VALUES list of (position, first day, first day of
+the next month) built here: a list of months, not of rows. The same SQL runs on
+PostgreSQL and, for the demo, on SQLite; only the month truncation, the
+substring test and the date parameters differ.
+
+The definitions are those of `shared/spec/annex2-indicators.md`; the tests
+compare this module with a plain Python reading of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from datetime import date
+
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncMonth
+
+from shelters.models import (
+    Crime,
+    ExitReason,
+    ExploitationType,
+    FollowUp,
+    LegalAction,
+    LegalActionKind,
+    Referral,
+    ReferralKind,
+    Sector,
+    Service,
+    ServiceCategory,
+    Shelter,
+    Training,
+    Victim,
+    VictimRole,
+)
+
+from .catalogue import INDICATOR_KEYS, INDICATORS
+
+MEXICO = "MX"
+CENTRAL_AMERICA = ("BZ", "CR", "GT", "HN", "NI", "PA", "SV")
+USA = "US"
+
+IndicatorValues = dict[tuple[int, date], dict[str, int]]
+
+# PostgreSQL memory for the statement's sorts and hashes (work_mem, for this transaction only).
+AGGREGATION_WORK_MEM = "128MB"
+
+
+def month_number(month: date) -> int:
+    return month.year * 12 + month.month - 1
+
+
+def month_from_number(number: int) -> date:
+    return date(number // 12, number % 12 + 1, 1)
+
+
+def months_between(first_month: date, last_month: date) -> list[date]:
+    """The first days of every month from `first_month` to `last_month`, both included."""
+    first, last = month_number(first_month), month_number(last_month)
+    if first > last:
+        raise ValueError(f"The first month {first_month:%Y-%m} is after the last month {last_month:%Y-%m}.")
+    return [month_from_number(number) for number in range(first, last + 1)]
+
+
+def compute_indicator_values(
+    *, first_month: date, last_month: date, shelter_ids: Collection[int] | None = None
+) -> IndicatorValues:
+    """Every Annex 2 row for each shelter (all when None) and month: a real 0 where nothing happened.
+
+    Pure read, a fixed number of queries. Unknown shelter ids are left out of the answer.
+    """
+    months = months_between(first_month, last_month)
+    shelters = Shelter.objects.order_by("id")
+    if shelter_ids is not None:
+        shelters = shelters.filter(id__in=list(shelter_ids))
+    ids = list(shelters.values_list("id", flat=True))
+    values: IndicatorValues = {
+        (shelter_id, month): dict.fromkeys(INDICATOR_KEYS, 0) for shelter_id in ids for month in months
+    }
+    if not ids:
+        return values
+    scope = None if shelter_ids is None else ids
+
+    for cell, counts in (*_people_and_services(scope, months), *_records_by_month(scope, months)):
+        # A shelter created after the first query is not in this answer.
+        if cell in values:
+            _add(values[cell], counts)
+    for cell in values.values():
+        for indicator in INDICATORS:
+            if indicator.parts:
+                cell[indicator.key] = sum(cell[part] for part in indicator.parts)
+    return values
+
+
+def _add(cell: dict[str, int], counts: dict[str, int | None]) -> None:
+    for key, count in counts.items():
+        cell[key] += int(count or 0)
+
+
+# --- People served and services: one SQL statement --------------------------------------------------------------
+
+# Rows counted over (victim, month) pairs in which the victim was served: each
+# is a condition on the victim `v` alone.
+_PRIMARY = f"v.role = '{VictimRole.PRIMARY}'"
+_SECONDARY = f"v.role = '{VictimRole.SECONDARY}'"
+# A TIP victim is primary by definition; the database also forbids a secondary one.
+_TIP = f"{_PRIMARY} AND v.tip_victim"
+
+
+def _served_conditions(contains: str) -> dict[str, str]:
+    """Rows that count victims served in M, with the condition on the victim."""
+    central_american = ", ".join(f"'{code}'" for code in CENTRAL_AMERICA)
+    known_nationalities = ", ".join(f"'{code}'" for code in (MEXICO, *CENTRAL_AMERICA, USA))
+    conditions = {
+        "victims_served": _PRIMARY,
+        "secondary_victims_served": _SECONDARY,
+        "tip_victims_served": _TIP,
+    }
+    for kind in ExploitationType.values:
+        conditions[f"tip_crime_{kind}"] = f"{_TIP} AND {contains.format(column='v.exploitation_types', kind=kind)}"
+    conditions.update(
+        {
+            "origin_mexican": f"{_TIP} AND v.nationality = '{MEXICO}'",
+            "origin_central_american": f"{_TIP} AND v.nationality IN ({central_american})",
+            "origin_usa": f"{_TIP} AND v.nationality = '{USA}'",
+            "origin_other": f"{_TIP} AND (v.nationality IS NULL OR v.nationality NOT IN ({known_nationalities}))",
+        }
+    )
+    return conditions
+
+
+_SERVICE_EVENTS = {
+    "services_legal": ServiceCategory.LEGAL,
+    "services_medical": ServiceCategory.MEDICAL,
+    "services_mental_health": ServiceCategory.MENTAL_HEALTH,
+    "services_social": ServiceCategory.SOCIAL,
+}
+_SERVICE_PEOPLE = {
+    "victims_vocational_training": ServiceCategory.VOCATIONAL_TRAINING,
+    "victims_schooling": ServiceCategory.SCHOOLING,
+}
+
+
+class _Dialect:
+    """The few things that PostgreSQL and SQLite spell differently."""
+
+    def __init__(self, vendor: str) -> None:
+        if vendor not in ("postgresql", "sqlite"):
+            raise NotImplementedError(f"Annex 2 aggregation supports PostgreSQL and SQLite, not {vendor}")
+        self.vendor = vendor
+
+    def month_start(self, column: str) -> str:
+        if self.vendor == "postgresql":
+            return f"CAST(date_trunc('month', {column}) AS date)"
+        # SQLite keeps dates as YYYY-MM-DD text.
+        return f"strftime('%%Y-%%m-01', {column})"
+
+    @property
+    def contains(self) -> str:
+        # A plain substring test: LIKE would read the underscores in the keys as wildcards.
+        function = "strpos" if self.vendor == "postgresql" else "instr"
+        return function + "({column}, ',{kind},') > 0"
+
+    def date_param(self, value: date) -> date | str:
+        return value if self.vendor == "postgresql" else value.isoformat()
+
+    @property
+    def month_params(self) -> str:
+        # PostgreSQL must know the VALUES columns are dates; SQLite compares the text.
+        return "(%s, CAST(%s AS date), CAST(%s AS date))" if self.vendor == "postgresql" else "(%s, %s, %s)"
+
+
+def _people_and_services_keys(dialect: _Dialect) -> list[str]:
+    return [*_served_conditions(dialect.contains), *_INTAKES_AND_EXITS, *_SERVICE_EVENTS, *_SERVICE_PEOPLE]
+
+
+# Rows about intakes and exits in M, as (served row whose people they count, condition on the pair).
+# Such a victim is open in M, so the open pairs hold them all.
+_INTAKES_AND_EXITS = {
+    "new_victims": ("victims_served", "v.intake_date >= m.month_start"),
+    "new_secondary_victims": ("secondary_victims_served", "v.intake_date >= m.month_start"),
+    "victims_reintegrated": ("victims_served", "v.exit_date < m.next_start AND v.reintegrated = 1"),
+    "secondary_victims_reintegrated": ("secondary_victims_served", "v.exit_date < m.next_start AND v.reintegrated = 1"),
+}
+
+
+def _people_and_services_sql(dialect: _Dialect, month_count: int, shelter_count: int | None) -> str:
+    """Victims served and services per shelter and month (`m.position` in the range), in one statement.
+
+    Served in M is open in M or a service in M. Each victim's row flags (1 or 0:
+    primary, TIP, each exploitation type, origin group...) are worked out once.
+    The open pairs (victim, M) come from joining victims to the months of the
+    range; the service pairs from grouping services by victim and month. A
+    service pair counts as served only when the victim was not open in M (the
+    open pairs hold the others), so the two halves add up without counting
+    anyone twice.
+    """
+    served = _served_conditions(dialect.contains)
+    open_in_month = "v.intake_date < m.next_start AND (v.exit_date IS NULL OR v.exit_date >= m.month_start)"
+
+    def shelter_filter(alias: str) -> str:
+        if shelter_count is None:
+            return "1 = 1"
+        return f"{alias}.shelter_id IN ({', '.join(['%s'] * shelter_count)})"
+
+    def columns(items: list[str]) -> str:
+        return ",\n            ".join(items)
+
+    keys = _people_and_services_keys(dialect)
+    open_keys = {*served, *_INTAKES_AND_EXITS}
+    service_keys = {*served, *_SERVICE_EVENTS, *_SERVICE_PEOPLE}
+    service_month = dialect.month_start("s.date")
+    flags = [f"CAST({condition} AS INTEGER) AS {key}" for key, condition in served.items()]
+    flags.append(f"CAST(v.exit_reason = '{ExitReason.REINTEGRATED}' AS INTEGER) AS reintegrated")
+    return f"""
+    WITH months (position, month_start, next_start) AS (VALUES {", ".join([dialect.month_params] * month_count)}),
+    victims AS (
+        SELECT v.id, v.shelter_id, v.intake_date, v.exit_date,
+            {columns(flags)}
+        FROM {Victim._meta.db_table} v
+        WHERE {shelter_filter("v")}
+    ),
+    open_counts AS (
+        SELECT v.shelter_id, m.position,
+            {
+        columns(
+            [f"SUM(v.{key}) AS {key}" for key in served]
+            + [f"SUM(v.{row}) FILTER (WHERE {cond}) AS {key}" for key, (row, cond) in _INTAKES_AND_EXITS.items()]
+        )
+    }
+        FROM victims v
+        JOIN months m ON {open_in_month}
+        GROUP BY v.shelter_id, m.position
+    ),
+    service_pairs AS (
+        SELECT s.shelter_id, s.victim_id, {service_month} AS month_start,
+            {
+        columns(
+            [f"COUNT(*) FILTER (WHERE s.category = '{cat}') AS {key}" for key, cat in _SERVICE_EVENTS.items()]
+            + [
+                f"MAX(CASE WHEN s.category = '{cat}' THEN 1 ELSE 0 END) AS {key}"
+                for key, cat in _SERVICE_PEOPLE.items()
+            ]
+        )
+    }
+        FROM {Service._meta.db_table} s
+        WHERE {shelter_filter("s")} AND s.date >= %s AND s.date < %s
+        GROUP BY s.shelter_id, s.victim_id, {service_month}
+    ),
+    service_counts AS (
+        SELECT sp.shelter_id, m.position,
+            {
+        columns(
+            [f"SUM(sp.{key}) AS {key}" for key in (*_SERVICE_EVENTS, *_SERVICE_PEOPLE)]
+            + [f"SUM(v.{key}) FILTER (WHERE NOT ({open_in_month})) AS {key}" for key in served]
+        )
+    }
+        FROM service_pairs sp
+        JOIN months m ON m.month_start = sp.month_start
+        JOIN victims v ON v.id = sp.victim_id
+        GROUP BY sp.shelter_id, m.position
+    )
+    SELECT shelter_id, position,
+        {columns([f"SUM({key}) AS {key}" for key in keys])}
+    FROM (
+        SELECT shelter_id, position,
+            {columns([key if key in open_keys else f"NULL AS {key}" for key in keys])}
+        FROM open_counts
+        UNION ALL
+        SELECT shelter_id, position,
+            {columns([key if key in service_keys else f"NULL AS {key}" for key in keys])}
+        FROM service_counts
+    ) halves
+    GROUP BY shelter_id, position
+    """
+
+
+def _people_and_services(
+    shelter_ids: list[int] | None, months: list[date]
+) -> Iterator[tuple[tuple[int, date], dict[str, int | None]]]:
+    dialect = _Dialect(connection.vendor)
+    sql = _people_and_services_sql(dialect, len(months), None if shelter_ids is None else len(shelter_ids))
+    starts = [dialect.date_param(month) for month in months]
+    nexts = [dialect.date_param(month_from_number(month_number(month) + 1)) for month in months]
+    scope = list(shelter_ids or [])
+    params: list[object] = []
+    for position, (start, next_start) in enumerate(zip(starts, nexts, strict=True)):
+        params += [position, start, next_start]
+    params += scope
+    params += [*scope, starts[0], nexts[-1]]
+    keys = _people_and_services_keys(dialect)
+    # In a transaction of its own unless the caller has one, so that the settings below end with it.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        if dialect.vendor == "postgresql":
+            # JIT compiling this statement's sixty aggregates costs seconds and saves less; grouping
+            # a million (victim, month) pairs in memory beats spilling them to disk.
+            cursor.execute(
+                "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)", [AGGREGATION_WORK_MEM]
+            )
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    for shelter_id, position, *counts in rows:
+        yield (shelter_id, months[position]), dict(zip(keys, counts, strict=True))
+
+
+# --- Referrals, legal actions, follow-ups and trainings: one grouped query each ----------------------------------
+
+
+def _records_by_month(
+    shelter_ids: list[int] | None, months: list[date]
+) -> Iterator[tuple[tuple[int, date], dict[str, int | None]]]:
+    after_last_day = month_from_number(month_number(months[-1]) + 1)
+
+    def grouped(model, **aggregates):  # type: ignore[no-untyped-def]
+        records = model.objects.filter(date__gte=months[0], date__lt=after_last_day)
+        if shelter_ids is not None:
+            records = records.filter(shelter_id__in=shelter_ids)
+        rows = (
+            records.order_by().annotate(month=TruncMonth("date")).values("shelter_id", "month").annotate(**aggregates)
+        )
+        for row in rows:
+            shelter_id, month = row.pop("shelter_id"), row.pop("month")
+            yield (shelter_id, month), row
+
+    def events(kind: str, crime: str) -> Count:
+        return Count("id", filter=Q(kind=kind, crime=crime))
+
+    yield from grouped(
+        Referral, victims_transferred=Count("victim_id", distinct=True, filter=Q(kind=ReferralKind.TRANSFER))
+    )
+    yield from grouped(
+        LegalAction,
+        tip_victims_pressed_charges=Count(
+            "victim_id",
+            distinct=True,
+            filter=Q(kind=LegalActionKind.CHARGES_FILED, victim__role=VictimRole.PRIMARY, victim__tip_victim=True),
+        ),
+        prosecutions_tip=events(LegalActionKind.PROSECUTION_OPENED, Crime.TIP),
+        prosecutions_other=events(LegalActionKind.PROSECUTION_OPENED, Crime.OTHER),
+        sentences_tip=events(LegalActionKind.SENTENCE, Crime.TIP),
+        sentences_other=events(LegalActionKind.SENTENCE, Crime.OTHER),
+    )
+    yield from grouped(FollowUp, follow_up_cases=Count("victim_id", distinct=True))
+    yield from grouped(
+        Training,
+        personnel_trained_government=Sum("attendees", filter=Q(sector=Sector.GOVERNMENT)),
+        personnel_trained_private=Sum("attendees", filter=Q(sector=Sector.PRIVATE)),
+    )

@@ -1,0 +1,223 @@
+"""Cost share and the quarterly report over the API: thin views over `selectors` and `services`.
+
+- /api/v1/cost-share-contributions/: coordinators (their shelters) and program staff read and write.
+- /api/v1/disbursements/: program staff write; coordinators read their shelters'.
+- /api/v1/cost-share/{YYYY-QN}/: each shelter's cost share, disbursements and 50% match in the quarter.
+- /api/v1/reports/quarterly/{YYYY-QN}/?format=json|html|docx|xlsx|csv&number=N[&table=...]:
+  program staff and partners.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import renderers, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import SAFE_METHODS, BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from meetings.selectors import Quarter
+from shelters.models import Role
+
+from . import exports, services
+from .filters import CostShareContributionFilter, DisbursementFilter
+from .models import CostShareContribution, Disbursement
+from .selectors import (
+    contributions_visible_to,
+    cost_share_shelters_of,
+    disbursements_visible_to,
+    may_read_reports,
+    may_use_cost_share,
+    quarterly_cost_share,
+    quarterly_report_data,
+)
+from .serializers import CostShareContributionSerializer, DisbursementSerializer
+
+CHANNEL = "api"
+
+
+class CostShareAccess(BasePermission):
+    """Coordinators and program staff; caseworkers, partners and others 403, anonymous 401."""
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not may_use_cost_share(request.user):
+            return False
+        writers = getattr(view, "write_roles", (Role.PROGRAM_STAFF, Role.COORDINATOR))
+        return request.method in SAFE_METHODS or request.user.role in writers
+
+
+class ReportAccess(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return may_read_reports(request.user)
+
+
+class MoneyRecordViewSet(viewsets.ModelViewSet):
+    permission_classes = [CostShareAccess]
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+    model: type
+
+    def visible(self) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):
+            return self.model.objects.none()
+        return self.visible().select_related("shelter").order_by("date", "id")
+
+    def perform_create(self, serializer: Any) -> None:
+        serializer.instance = services.money_record_create(
+            actor=self.request.user, model=self.model, data=serializer.validated_data, channel=CHANNEL
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        serializer.instance = services.money_record_update(
+            actor=self.request.user, record=serializer.instance, data=serializer.validated_data, channel=CHANNEL
+        )
+
+    def perform_destroy(self, instance: Any) -> None:
+        services.money_record_delete(actor=self.request.user, record=instance, channel=CHANNEL)
+
+
+class CostShareContributionViewSet(MoneyRecordViewSet):
+    """What each shelter contributed from other funding and donations."""
+
+    model = CostShareContribution
+    serializer_class = CostShareContributionSerializer
+    filterset_class = CostShareContributionFilter
+
+    def visible(self) -> QuerySet:
+        return contributions_visible_to(self.request.user)
+
+
+class DisbursementViewSet(MoneyRecordViewSet):
+    """PROTEJA's payments to each shelter: program staff record them, coordinators read their own."""
+
+    model = Disbursement
+    serializer_class = DisbursementSerializer
+    filterset_class = DisbursementFilter
+    write_roles = (Role.PROGRAM_STAFF,)
+
+    def visible(self) -> QuerySet:
+        return disbursements_visible_to(self.request.user)
+
+
+def _quarter(text: str) -> Quarter:
+    try:
+        return Quarter.parse(text)
+    except ValueError as exc:
+        raise ValidationError({"quarter": [str(exc)]}) from exc
+
+
+class QuarterlyCostShareView(APIView):
+    """Each shelter's cost share and PROTEJA's disbursements in the quarter (USD), and the 50% match."""
+
+    permission_classes = [CostShareAccess]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request, quarter: str) -> Response:
+        figures = quarterly_cost_share(quarter=_quarter(quarter), shelters=cost_share_shelters_of(request.user))
+        return Response(exact_money(figures))
+
+
+class FileRenderer(renderers.BaseRenderer):
+    """Lets `?format=` name a file type; the view builds the file itself."""
+
+    charset = None
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        return data if isinstance(data, bytes) else b""
+
+
+class HTMLReportRenderer(FileRenderer):
+    media_type, format = "text/html", "html"
+
+
+class DocxRenderer(FileRenderer):
+    media_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    format = "docx"
+
+
+class XlsxRenderer(FileRenderer):
+    media_type, format = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
+
+
+class CsvRenderer(FileRenderer):
+    media_type, format = "text/csv", "csv"
+
+
+class QuarterlyReportView(APIView):
+    """The quarterly report for a quarter, from the database, as JSON or a file."""
+
+    permission_classes = [ReportAccess]
+    renderer_classes = [renderers.JSONRenderer, HTMLReportRenderer, DocxRenderer, XlsxRenderer, CsvRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("format", str, enum=["json", "html", "docx", "xlsx", "csv"]),
+            OpenApiParameter("number", int, description="The report's number (default: counted from 2006-Q2 = 1)."),
+            OpenApiParameter(
+                "table",
+                str,
+                description="With format=csv: one table (summary, states, cost_share, table1..table4, "
+                "annex2-<shelter>) instead of a zip of them all.",
+            ),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, quarter: str) -> Any:
+        report = quarterly_report_data(quarter=_quarter(quarter), number=self._number(request))
+        kind = request.accepted_renderer.format
+        if kind == "html":
+            return HttpResponse(exports.report_html(report), content_type="text/html; charset=utf-8")
+        if kind == "docx":
+            return _download(exports.report_docx(report), DocxRenderer.media_type, exports.filename(report, "docx"))
+        if kind == "xlsx":
+            return _download(exports.report_xlsx(report), XlsxRenderer.media_type, exports.filename(report, "xlsx"))
+        if kind == "csv":
+            table = request.query_params.get("table")
+            if not table:
+                return _download(exports.report_csv_zip(report), "application/zip", exports.filename(report, "zip"))
+            if table not in exports.csv_table_names(report):
+                names = ", ".join(exports.csv_table_names(report))
+                raise ValidationError({"table": [f"Choose one of: {names}."]})
+            name = exports.filename(report, "csv").replace(".csv", f"-{table}.csv")
+            return _download(exports.report_csv(report, table).encode("utf-8"), "text/csv; charset=utf-8", name)
+        return Response(exact_money(report))
+
+    def _number(self, request: Request) -> int | None:
+        raw = request.query_params.get("number")
+        if raw in (None, ""):
+            return None
+        if not raw.isdigit() or not 1 <= int(raw) <= 999:
+            raise ValidationError({"number": ["Give the report number as a whole number from 1 to 999."]})
+        return int(raw)
+
+    def handle_exception(self, exc: Exception) -> Response:
+        # Errors are JSON whatever file was asked for.
+        self.request.accepted_renderer = renderers.JSONRenderer()
+        self.request.accepted_media_type = renderers.JSONRenderer.media_type
+        return super().handle_exception(exc)
+
+
+def exact_money(data: Any) -> Any:
+    """Decimals as strings ("103873.03"): DRF's encoder would turn them into floats."""
+    if isinstance(data, Decimal):
+        return f"{data:.2f}"
+    if isinstance(data, dict):
+        return {key: exact_money(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [exact_money(value) for value in data]
+    return data
+
+
+def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

@@ -1,0 +1,292 @@
+"""Forms of the caseworkers' web pages.
+
+The forms parse what was typed (types, required, choices); the rules on a case
+record are the models' own and run once, in `shelters.services` (as for the API
+and the admin). A service's ValidationError comes back here and each message is
+put next to its field (`apply_errors`), so the form is shown again with what was
+typed and the error in the user's language.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop, ngettext
+
+from indicators.exceptions import MonthLocked
+
+from .models import FollowUp, LegalAction, Referral, Service, Training, Victim, VictimRole
+
+# The labels that DateRangeValidator translates at run time: marked here so that makemessages finds them.
+DATE_LABELS = (gettext_noop("Intake date"), gettext_noop("Exit date"), gettext_noop("Date"))
+
+
+class DateInput(forms.DateInput):
+    """The browser's date picker: it sends and shows ISO dates whatever the page's language."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class MonthInput(forms.TextInput):
+    input_type = "month"
+
+
+class ServiceValidatedForm(forms.ModelForm):
+    """A ModelForm for fields and widgets only: the service validates with the models' rules and saves."""
+
+    def _post_clean(self) -> None:
+        # Skip the ModelForm's own model validation: the service runs the same rules once, with the
+        # record fully assembled (victim, shelter), and its errors come back through apply_errors().
+        return None
+
+    def apply_errors(self, error: ValidationError | MonthLocked) -> None:
+        """Show a service's refusal on the form: each message next to its field, the rest above the form."""
+        if isinstance(error, MonthLocked):
+            self.add_error(None, month_locked_message(error))
+            return
+        if not hasattr(error, "error_dict"):
+            self.add_error(None, error)
+            return
+        for field, messages in error.message_dict.items():
+            self.add_error(field if field in self.fields else None, messages)
+
+
+def month_locked_message(error: MonthLocked) -> str:
+    months = ", ".join(f"{month:%Y-%m}" for month in error.months)
+    return ngettext(
+        "The month %(months)s is locked: it was reviewed, so nothing dated in it can change. Nothing was saved.",
+        "The months %(months)s are locked: they were reviewed, so nothing dated in them can change. Nothing was saved.",
+        len(error.months),
+    ) % {"months": months}
+
+
+def _today() -> date:
+    return timezone.localdate()
+
+
+class VictimForm(ServiceValidatedForm):
+    """Registering a primary victim at intake."""
+
+    class Meta:
+        model = Victim
+        fields = [
+            "given_name",
+            "family_name",
+            "sex",
+            "birth_year",
+            "nationality",
+            "intake_date",
+            "tip_victim",
+            "exploitation_types",
+            "notes",
+        ]
+        widgets = {
+            "intake_date": DateInput(),
+            "sex": forms.RadioSelect,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "birth_year": forms.NumberInput(attrs={"inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["intake_date"].initial = _today
+        self.fields["nationality"].initial = "MX"
+        for name in ("given_name", "family_name"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+
+class ChildForm(ServiceValidatedForm):
+    """A child who came with the primary victim: a secondary victim with the same intake date."""
+
+    class Meta:
+        model = Victim
+        fields = ["given_name", "family_name", "sex", "birth_year", "nationality"]
+        widgets = {"sex": forms.RadioSelect, "birth_year": forms.NumberInput(attrs={"inputmode": "numeric"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["nationality"].initial = "MX"
+        for name in ("given_name", "family_name"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+
+
+# Blank child rows are ignored (a form nobody typed in is "unchanged"); three cover most families,
+# and "add a child" on the case page covers the rest.
+ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=10)
+
+
+class SecondaryVictimForm(ChildForm):
+    """Adding a child to an existing case: their own intake date, the primary victim's by default."""
+
+    class Meta(ChildForm.Meta):
+        fields = [*ChildForm.Meta.fields, "intake_date"]
+        widgets = {**ChildForm.Meta.widgets, "intake_date": DateInput()}
+
+
+class ServiceForm(ServiceValidatedForm):
+    class Meta:
+        model = Service
+        fields = ["category", "date", "notes"]
+        widgets = {"category": forms.RadioSelect, "date": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = _today
+        self.fields["notes"].required = False
+
+
+class ReferralForm(ServiceValidatedForm):
+    class Meta:
+        model = Referral
+        fields = ["kind", "date", "institution", "reason"]
+        widgets = {"kind": forms.RadioSelect, "date": DateInput(), "reason": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = _today
+
+
+class LegalActionForm(ServiceValidatedForm):
+    class Meta:
+        model = LegalAction
+        fields = ["kind", "crime", "date", "reference", "notes"]
+        widgets = {
+            "kind": forms.RadioSelect,
+            "crime": forms.RadioSelect,
+            "date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = _today
+
+
+class FollowUpForm(ServiceValidatedForm):
+    class Meta:
+        model = FollowUp
+        fields = ["date", "method", "notes"]
+        widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = _today
+
+
+class ExitForm(ServiceValidatedForm):
+    """Recording that a victim left the shelter: both fields are needed here (the model also allows neither)."""
+
+    class Meta:
+        model = Victim
+        fields = ["exit_date", "exit_reason"]
+        widgets = {"exit_date": DateInput(), "exit_reason": forms.RadioSelect}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["exit_date"].required = True
+        self.fields["exit_date"].initial = _today
+        self.fields["exit_reason"].required = True
+        # The model's blank choice ("---------") has no place among radio buttons.
+        self.fields["exit_reason"].choices = [c for c in self.fields["exit_reason"].choices if c[0]]
+
+
+class TrainingForm(ServiceValidatedForm):
+    class Meta:
+        model = Training
+        fields = ["date", "institution", "sector", "attendees", "topic"]
+        widgets = {
+            "date": DateInput(),
+            "sector": forms.RadioSelect,
+            "attendees": forms.NumberInput(attrs={"inputmode": "numeric"}),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["date"].initial = _today
+        self.fields["sector"].choices = [c for c in self.fields["sector"].choices if c[0]]
+
+
+class CaseFilterForm(forms.Form):
+    """Filters of the case list. The search text is posted, never put in the URL: it may be a name."""
+
+    ANY = ""
+    q = forms.CharField(label=_("Case code or name"), required=False, max_length=100)
+    role = forms.ChoiceField(label=_("Role"), required=False, choices=[(ANY, _("All")), *VictimRole.choices])
+    tip = forms.ChoiceField(
+        label=_("TIP victim"), required=False, choices=[(ANY, _("All")), ("yes", _("Yes")), ("no", _("No"))]
+    )
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))],
+        initial="open",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget.attrs.update({"autocomplete": "off", "type": "search"})
+
+
+def parse_month(value: str) -> date | None:
+    """ "YYYY-MM" (what a month input sends) to the first day of that month; None when it is not one."""
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        return date(year, month, 1) if 1900 <= year <= 9999 else None
+    except ValueError:
+        return None
+
+
+class MonthField(forms.CharField):
+    widget = MonthInput
+
+    default_error_messages = {"invalid": _("Give a month as YYYY-MM.")}
+
+    def to_python(self, value: Any) -> date | None:
+        if isinstance(value, date):
+            return value.replace(day=1)
+        value = super().to_python(value)
+        if not value:
+            return None
+        month = parse_month(value)
+        if month is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return month
+
+    def prepare_value(self, value: Any) -> Any:
+        return f"{value:%Y-%m}" if isinstance(value, date) else value
+
+
+class _MonthRangeForm(forms.Form):
+    """The months of the shelter's Annex 2 table (at most five years, so the page stays readable)."""
+
+    MAX_MONTHS = 60
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        first, last = cleaned.get("from"), cleaned.get("to")
+        if first and last:
+            if last < first:
+                self.add_error("to", _("The last month cannot be before the first."))
+            elif (last.year - first.year) * 12 + last.month - first.month >= self.MAX_MONTHS:
+                self.add_error("to", _("Choose at most %(count)d months.") % {"count": self.MAX_MONTHS})
+        return cleaned
+
+
+# Built with type() because the query parameters are named "from" and "to", as in the API, and "from" is a keyword.
+MonthRangeForm = type(
+    "MonthRangeForm",
+    (_MonthRangeForm,),
+    {"__module__": __name__, "from": MonthField(label=_("From")), "to": MonthField(label=_("To"))},
+)
+
+
+class SubmitMonthForm(forms.Form):
+    month = MonthField(label=_("Month"))

@@ -357,7 +357,8 @@ class Service(VictimRecord):
         ]
         indexes = [
             models.Index(fields=["shelter", "date"], name="service_shelter_date"),
-            models.Index(fields=["victim", "date"], name="service_victim_date"),
+            # Covering (category included): Annex 2 groups services by victim and month from the index alone.
+            models.Index(fields=["victim", "date"], name="service_victim_date", include=["category"]),
         ]
 
     def __str__(self) -> str:

@@ -165,6 +165,20 @@ class _Dialect:
         # SQLite keeps dates as YYYY-MM-DD text.
         return f"strftime('%%Y-%%m-01', {column})"
 
+    def month_index(self, column: str, first_month_number: int) -> str:
+        """The month of a date as a position in the range (0 for the first month, negative before it)."""
+        if self.vendor == "postgresql":
+            number = (
+                f"(CAST(EXTRACT(YEAR FROM {column}) AS integer) * 12 + CAST(EXTRACT(MONTH FROM {column}) AS integer))"
+            )
+        else:
+            number = f"(CAST(strftime('%%Y', {column}) AS integer) * 12 + CAST(strftime('%%m', {column}) AS integer))"
+        return f"({number} - {first_month_number + 1})"
+
+    @property
+    def greatest(self) -> str:
+        return "GREATEST" if self.vendor == "postgresql" else "MAX"
+
     @property
     def contains(self) -> str:
         # A plain substring test: LIKE would read the underscores in the keys as wildcards.
@@ -184,29 +198,35 @@ def _people_and_services_keys(dialect: _Dialect) -> list[str]:
     return [*_served_conditions(dialect.contains), *_INTAKES_AND_EXITS, *_SERVICE_EVENTS, *_SERVICE_PEOPLE]
 
 
-# Rows about intakes and exits in M, as (served row whose people they count, condition on the pair).
-# Such a victim is open in M, so the open pairs hold them all.
+# Rows about intakes and exits in M, as (served row whose people they count, the event that dates them).
 _INTAKES_AND_EXITS = {
-    "new_victims": ("victims_served", "v.intake_date >= m.month_start"),
-    "new_secondary_victims": ("secondary_victims_served", "v.intake_date >= m.month_start"),
-    "victims_reintegrated": ("victims_served", "v.exit_date < m.next_start AND v.reintegrated = 1"),
-    "secondary_victims_reintegrated": ("secondary_victims_served", "v.exit_date < m.next_start AND v.reintegrated = 1"),
+    "new_victims": ("victims_served", "intake"),
+    "new_secondary_victims": ("secondary_victims_served", "intake"),
+    "victims_reintegrated": ("victims_served", "reintegration"),
+    "secondary_victims_reintegrated": ("secondary_victims_served", "reintegration"),
 }
 
 
-def _people_and_services_sql(dialect: _Dialect, month_count: int, shelter_count: int | None) -> str:
-    """Victims served and services per shelter and month (`m.position` in the range), in one statement.
+def _people_and_services_sql(
+    dialect: _Dialect, month_count: int, shelter_count: int | None, first_month_number: int
+) -> str:
+    """Victims served and services per shelter and month (`position` in the range), in one statement.
 
     Served in M is open in M or a service in M. Each victim's row flags (1 or 0:
-    primary, TIP, each exploitation type, origin group...) are worked out once.
-    The open pairs (victim, M) come from joining victims to the months of the
-    range; the service pairs from grouping services by victim and month. A
-    service pair counts as served only when the victim was not open in M (the
-    open pairs hold the others), so the two halves add up without counting
-    anyone twice.
+    primary, TIP, each exploitation type, origin group...) are worked out once,
+    with the positions of their intake and exit months.
+
+    Open pairs are not listed one by one: a victim adds their flags in the month
+    their stay starts (in the range) and takes them away in the month after it
+    ends; a running sum over the months gives who is open in each. Intakes and
+    reintegrations are counted in their own month. Service pairs come from
+    grouping services by victim and month; one counts as served only when the
+    victim was not open in M (the open half holds the others), so the halves add
+    up without counting anyone twice.
     """
     served = _served_conditions(dialect.contains)
     open_in_month = "v.intake_date < m.next_start AND (v.exit_date IS NULL OR v.exit_date >= m.month_start)"
+    last = month_count - 1
 
     def shelter_filter(alias: str) -> str:
         if shelter_count is None:
@@ -217,11 +237,25 @@ def _people_and_services_sql(dialect: _Dialect, month_count: int, shelter_count:
         return ",\n            ".join(items)
 
     keys = _people_and_services_keys(dialect)
-    open_keys = {*served, *_INTAKES_AND_EXITS}
+    open_keys = set(served)
+    event_keys = set(_INTAKES_AND_EXITS)
     service_keys = {*served, *_SERVICE_EVENTS, *_SERVICE_PEOPLE}
     service_month = dialect.month_start("s.date")
     flags = [f"CAST({condition} AS INTEGER) AS {key}" for key, condition in served.items()]
     flags.append(f"CAST(v.exit_reason = '{ExitReason.REINTEGRATED}' AS INTEGER) AS reintegrated")
+    flags.append(f"{dialect.month_index('v.intake_date', first_month_number)} AS intake_position")
+    flags.append(f"{dialect.month_index('v.exit_date', first_month_number)} AS exit_position")
+    # Stays that overlap the range: from their first month in it to the month after their last.
+    overlapping = f"v.intake_position <= {last} AND (v.exit_position IS NULL OR v.exit_position >= 0)"
+
+    def event_columns(event: str) -> list[str]:
+        return [
+            f"SUM(v.{row}{' * v.reintegrated' if kind == 'reintegration' else ''}) AS {key}"
+            if kind == event
+            else f"0 AS {key}"
+            for key, (row, kind) in _INTAKES_AND_EXITS.items()
+        ]
+
     return f"""
     WITH months (position, month_start, next_start) AS (VALUES {", ".join([dialect.month_params] * month_count)}),
     victims AS (
@@ -230,17 +264,49 @@ def _people_and_services_sql(dialect: _Dialect, month_count: int, shelter_count:
         FROM {Victim._meta.db_table} v
         WHERE {shelter_filter("v")}
     ),
+    stay_changes AS (
+        SELECT v.shelter_id, {dialect.greatest}(v.intake_position, 0) AS position,
+            {columns([f"v.{key} AS {key}" for key in served])}
+        FROM victims v
+        WHERE {overlapping}
+        UNION ALL
+        SELECT v.shelter_id, v.exit_position + 1 AS position,
+            {columns([f"-v.{key} AS {key}" for key in served])}
+        FROM victims v
+        WHERE {overlapping} AND v.exit_position < {last}
+    ),
+    changes_by_month AS (
+        SELECT shelter_id, position,
+            {columns([f"SUM({key}) AS {key}" for key in served])}
+        FROM stay_changes
+        GROUP BY shelter_id, position
+    ),
     open_counts AS (
-        SELECT v.shelter_id, m.position,
+        SELECT s.shelter_id, m.position,
             {
         columns(
-            [f"SUM(v.{key}) AS {key}" for key in served]
-            + [f"SUM(v.{row}) FILTER (WHERE {cond}) AS {key}" for key, (row, cond) in _INTAKES_AND_EXITS.items()]
+            [
+                f"SUM(COALESCE(c.{key}, 0)) OVER (PARTITION BY s.shelter_id ORDER BY m.position) AS {key}"
+                for key in served
+            ]
         )
     }
+        FROM (SELECT DISTINCT shelter_id FROM changes_by_month) s
+        CROSS JOIN months m
+        LEFT JOIN changes_by_month c ON c.shelter_id = s.shelter_id AND c.position = m.position
+    ),
+    event_counts AS (
+        SELECT v.shelter_id, v.intake_position AS position,
+            {columns(event_columns("intake"))}
         FROM victims v
-        JOIN months m ON {open_in_month}
-        GROUP BY v.shelter_id, m.position
+        WHERE v.intake_position BETWEEN 0 AND {last}
+        GROUP BY v.shelter_id, v.intake_position
+        UNION ALL
+        SELECT v.shelter_id, v.exit_position AS position,
+            {columns(event_columns("reintegration"))}
+        FROM victims v
+        WHERE v.exit_position BETWEEN 0 AND {last} AND v.reintegrated = 1
+        GROUP BY v.shelter_id, v.exit_position
     ),
     service_pairs AS (
         SELECT s.victim_id, {service_month} AS month_start,
@@ -274,11 +340,15 @@ def _people_and_services_sql(dialect: _Dialect, month_count: int, shelter_count:
         {columns([f"SUM({key}) AS {key}" for key in keys])}
     FROM (
         SELECT shelter_id, position,
-            {columns([key if key in open_keys else f"NULL AS {key}" for key in keys])}
+            {columns([key if key in open_keys else f"CAST(NULL AS INTEGER) AS {key}" for key in keys])}
         FROM open_counts
         UNION ALL
         SELECT shelter_id, position,
-            {columns([key if key in service_keys else f"NULL AS {key}" for key in keys])}
+            {columns([key if key in event_keys else f"CAST(NULL AS INTEGER) AS {key}" for key in keys])}
+        FROM event_counts
+        UNION ALL
+        SELECT shelter_id, position,
+            {columns([key if key in service_keys else f"CAST(NULL AS INTEGER) AS {key}" for key in keys])}
         FROM service_counts
     ) halves
     GROUP BY shelter_id, position
@@ -289,7 +359,9 @@ def _people_and_services(
     shelter_ids: list[int] | None, months: list[date]
 ) -> Iterator[tuple[tuple[int, date], dict[str, int | None]]]:
     dialect = _Dialect(connection.vendor)
-    sql = _people_and_services_sql(dialect, len(months), None if shelter_ids is None else len(shelter_ids))
+    sql = _people_and_services_sql(
+        dialect, len(months), None if shelter_ids is None else len(shelter_ids), month_number(months[0])
+    )
     starts = [dialect.date_param(month) for month in months]
     nexts = [dialect.date_param(month_from_number(month_number(month) + 1)) for month in months]
     scope = list(shelter_ids or [])

@@ -98,11 +98,16 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
         )
         recording = [row_id for row_id, keeps in shelter_rows if keeps]
         result.shelters_without_records = [row_id for row_id, keeps in shelter_rows if not keeps]
-        values = (
-            compute_indicator_values(first_month=months[0], last_month=months[-1], shelter_ids=recording)
-            if recording
-            else {}
-        )
+        values = {}
+        if recording:
+            # Every shelter at once is counted unfiltered: a filter on a hundred shelter ids would keep
+            # PostgreSQL from reading services from the covering index alone.
+            values = compute_indicator_values(
+                first_month=months[0], last_month=months[-1], shelter_ids=None if shelter_id is None else recording
+            )
+            if shelter_id is None:
+                keeping = set(recording)
+                values = {cell: counts for cell, counts in values.items() if cell[0] in keeping}
 
         # Query: drop computed values that no longer stand, except in locked months: for a shelter
         # without case records (its months must be empty once its last record is gone) and, on SQLite,

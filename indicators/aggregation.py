@@ -158,13 +158,6 @@ class _Dialect:
             raise NotImplementedError(f"Annex 2 aggregation supports PostgreSQL and SQLite, not {vendor}")
         self.vendor = vendor
 
-    def month_start(self, column: str) -> str:
-        if self.vendor == "postgresql":
-            # Through `timestamp` (no time zone): truncating a timestamptz costs a zone lookup per row.
-            return f"CAST(date_trunc('month', CAST({column} AS timestamp)) AS date)"
-        # SQLite keeps dates as YYYY-MM-DD text.
-        return f"strftime('%%Y-%%m-01', {column})"
-
     def month_index(self, column: str, first_month_number: int) -> str:
         """The month of a date as a position in the range (0 for the first month, negative before it)."""
         if self.vendor == "postgresql":
@@ -225,7 +218,9 @@ def _people_and_services_sql(
     up without counting anyone twice.
     """
     served = _served_conditions(dialect.contains)
-    open_in_month = "v.intake_date < m.next_start AND (v.exit_date IS NULL OR v.exit_date >= m.month_start)"
+    open_at_position = (
+        "v.intake_position <= sp.position AND (v.exit_position IS NULL OR v.exit_position >= sp.position)"
+    )
     last = month_count - 1
 
     def shelter_filter(alias: str) -> str:
@@ -240,7 +235,7 @@ def _people_and_services_sql(
     open_keys = set(served)
     event_keys = set(_INTAKES_AND_EXITS)
     service_keys = {*served, *_SERVICE_EVENTS, *_SERVICE_PEOPLE}
-    service_month = dialect.month_start("s.date")
+    service_position = dialect.month_index("s.date", first_month_number)
     flags = [f"CAST({condition} AS INTEGER) AS {key}" for key, condition in served.items()]
     flags.append(f"CAST(v.exit_reason = '{ExitReason.REINTEGRATED}' AS INTEGER) AS reintegrated")
     flags.append(f"{dialect.month_index('v.intake_date', first_month_number)} AS intake_position")
@@ -309,7 +304,7 @@ def _people_and_services_sql(
         GROUP BY v.shelter_id, v.exit_position
     ),
     service_pairs AS (
-        SELECT s.victim_id, {service_month} AS month_start,
+        SELECT s.victim_id, {service_position} AS position,
             {
         columns(
             [f"COUNT(*) FILTER (WHERE s.category = '{cat}') AS {key}" for key, cat in _SERVICE_EVENTS.items()]
@@ -321,20 +316,19 @@ def _people_and_services_sql(
     }
         FROM {Service._meta.db_table} s
         WHERE {shelter_filter("s")} AND s.date >= %s AND s.date < %s
-        GROUP BY s.victim_id, {service_month}
+        GROUP BY s.victim_id, {service_position}
     ),
     service_counts AS (
-        SELECT v.shelter_id, m.position,
+        SELECT v.shelter_id, sp.position,
             {
         columns(
             [f"SUM(sp.{key}) AS {key}" for key in (*_SERVICE_EVENTS, *_SERVICE_PEOPLE)]
-            + [f"SUM(v.{key}) FILTER (WHERE NOT ({open_in_month})) AS {key}" for key in served]
+            + [f"SUM(v.{key}) FILTER (WHERE NOT ({open_at_position})) AS {key}" for key in served]
         )
     }
         FROM service_pairs sp
-        JOIN months m ON m.month_start = sp.month_start
         JOIN victims v ON v.id = sp.victim_id
-        GROUP BY v.shelter_id, m.position
+        GROUP BY v.shelter_id, sp.position
     )
     SELECT shelter_id, position,
         {columns([f"SUM({key}) AS {key}" for key in keys])}

@@ -10,8 +10,9 @@ stored values only (the aggregation keeps them current), a fixed number of queri
   (the seed's Casa Alianza "sentences for crimes other than TIP": 1 then blanks, TOTAL 1);
   it is None when every month is missing.
 - For rows that count people, `distinct_total` is the number of distinct people over the
-  whole period, counted from case records; None when no month of the period was computed
-  from case records (a legacy table cannot tell who was counted twice).
+  whole period, counted from case records; None when the row shows an imported month or no
+  month of the period was computed from case records (a legacy table cannot tell who was
+  counted twice).
 """
 
 from __future__ import annotations
@@ -129,7 +130,10 @@ def build_annex2_table(
                 "is_total": indicator.is_total,
                 "values": values,
                 "total": sum(present) if present else None,
-                "distinct_total": distinct.get(key) if indicator.people else None,
+                # Records cannot tell who an imported month counted: no distinct total beside one.
+                "distinct_total": distinct.get(key)
+                if indicator.people and Source.IMPORTED.value not in sources
+                else None,
                 "sources": sources,
                 "computed_values": computed[key],
                 "differs": differs,

@@ -203,7 +203,11 @@ def record_update(*, actor: User | None, record: RecordT, data: Mapping[str, Any
     _check_unlocked(shelter_id=record.shelter_id, months=months_before | record.touched_months())
     record.save()
     audit_write(actor=actor, action=AuditAction.CHANGE, record=record, fields=changed, channel=channel)
-    _after_write(shelter_id=record.shelter_id, months=recompute_before | _months_to_recompute(record))
+    recompute = recompute_before | _months_to_recompute(record)
+    if isinstance(record, Victim):
+        # Charges count by the victim's TIP status "whether or not served", so also outside the stay.
+        recompute |= set(LegalAction.objects.filter(victim=record).dates("date", "month"))
+    _after_write(shelter_id=record.shelter_id, months=recompute)
     return record
 
 

@@ -291,3 +291,21 @@ def test_query_count_with_computed_cells_adds_the_distinct_count(
         with django_assert_num_queries(4):
             response = api_as(user).get(url("shelter-a"), {"from": "2007-09", "to": "2007-12"})
         assert row(response.json(), "victims_served")["distinct_total"] == 1
+
+
+def test_no_distinct_total_beside_an_imported_month(program_staff, shelter_a, api_as):
+    # October and November imported from a legacy table, December computed from one victim's record.
+    VictimFactory(shelter=shelter_a, intake_date=date(2007, 12, 3))
+    recompute_indicators(first_month=date(2007, 12, 1), last_month=date(2007, 12, 1), shelter_id=shelter_a.pk)
+    store(shelter_a, date(2007, 10, 1), "victims_served", 164, Source.IMPORTED)
+    store(shelter_a, date(2007, 11, 1), "victims_served", 170, Source.IMPORTED)
+
+    table = api_as(program_staff).get(url("shelter-a"), {"from": "2007-10", "to": "2007-12"}).json()
+
+    served = row(table, "victims_served")
+    assert served["values"] == [164, 170, 1]
+    # Records cannot tell who the legacy months counted, so no distinct count is claimed for the row.
+    assert served["distinct_total"] is None
+    # A row shown only from records keeps its distinct count.
+    assert row(table, "new_victims")["values"] == [None, None, 1]
+    assert row(table, "new_victims")["distinct_total"] == 1

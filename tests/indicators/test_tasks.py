@@ -18,7 +18,7 @@ from indicators.catalogue import INDICATOR_KEYS
 from indicators.models import IndicatorValue, MonthLock, Source
 from indicators.services import recompute_indicators, request_recompute
 from shelters import services as case_services
-from shelters.models import Service
+from shelters.models import LegalAction, Service
 from tests.factories import ServiceFactory, ShelterFactory, TrainingFactory, VictimFactory
 
 OCT, NOV, DEC = date(2007, 10, 1), date(2007, 11, 1), date(2007, 12, 1)
@@ -432,3 +432,32 @@ def test_the_nightly_task_is_on_the_beat_schedule():
 
     schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
     assert tasks.recompute_recent_months.name in schedule
+
+
+def test_a_victims_tip_status_change_recomputes_their_charges_after_the_stay(db, django_capture_on_commit_callbacks):
+    shelter = ShelterFactory()
+    with django_capture_on_commit_callbacks(execute=True):
+        victim = case_services.victim_create(
+            actor=None,
+            shelter=shelter,
+            data={
+                "intake_date": date(2007, 10, 1),
+                "exit_date": date(2007, 10, 15),
+                "exit_reason": "other",
+                "tip_victim": True,
+                "exploitation_types": ["forced_labor"],
+            },
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.record_create(
+            actor=None,
+            model=LegalAction,
+            data={"victim": victim, "date": date(2007, 12, 20), "kind": "charges_filed", "crime": "tip"},
+        )
+    assert stored(shelter)[DEC, "tip_victims_pressed_charges"] == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.record_update(actor=None, record=victim, data={"tip_victim": False, "exploitation_types": []})
+
+    # December lies outside the stay, yet its charges count by the victim's TIP status.
+    assert stored(shelter)[DEC, "tip_victims_pressed_charges"] == 0

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
@@ -39,8 +40,9 @@ def locked_months(*, shelter_id: int, months: Iterable[date]) -> list[date]:
 
 def month_bounds(first_month: date, last_month: date) -> tuple[date, date]:
     """First day of `first_month` and last day of `last_month`."""
-    after = date(last_month.year + (last_month.month == 12), last_month.month % 12 + 1, 1)
-    return first_month.replace(day=1), after - timedelta(days=1)
+    # From the calendar rather than "the next month's first day minus one": December 9999 has no next month.
+    last_day = calendar.monthrange(last_month.year, last_month.month)[1]
+    return first_month.replace(day=1), last_month.replace(day=last_day)
 
 
 def stored_values(*, shelter_id: int, first_month: date, last_month: date) -> list[tuple[date, str, int | None, str]]:

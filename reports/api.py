@@ -14,6 +14,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import HttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, viewsets
@@ -172,7 +173,12 @@ class QuarterlyReportView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request, quarter: str) -> Any:
-        report = quarterly_report_data(quarter=_quarter(quarter), number=self._number(request))
+        wanted = _quarter(quarter)
+        # A report tells what happened: a quarter not yet begun has nothing to report, and its Annex 2
+        # (agreement start to quarter end) could run to thousands of months.
+        if wanted.first_day > timezone.localdate():
+            raise ValidationError({"quarter": ["This quarter has not begun yet; there is nothing to report."]})
+        report = quarterly_report_data(quarter=wanted, number=self._number(request))
         kind = request.accepted_renderer.format
         if kind == "html":
             return HttpResponse(exports.report_html(report), content_type="text/html; charset=utf-8")

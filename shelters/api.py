@@ -307,6 +307,8 @@ class ShelterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     serializer_class = ShelterSerializer
     permission_classes = [ReadAnyRoleWriteProgramStaff]
     lookup_field = "slug"
+    # Only what a slug may hold reaches the database; anything else is a plain 404.
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
     filterset_fields = ["state"]
     http_method_names = ["get", "post", "patch", "head", "options"]
 

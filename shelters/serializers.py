@@ -120,7 +120,8 @@ class VisibleShelterField(serializers.SlugRelatedField):
     def to_internal_value(self, data: Any) -> Shelter:
         if not isinstance(data, str) or not data:
             self.fail("invalid")
-        shelter = self.get_queryset().filter(slug=data).first()
+        # A slug with a NUL byte names no shelter (and PostgreSQL refuses to compare it).
+        shelter = None if "\x00" in data else self.get_queryset().filter(slug=data).first()
         if shelter is None:
             raise NotFound(f"{self.field_name}: no shelter “{data}” among yours.")
         return shelter

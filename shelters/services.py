@@ -15,7 +15,9 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Model
+from django.utils import timezone
 
+from indicators.aggregation import months_between
 from indicators.exceptions import MonthLocked
 from indicators.selectors import locked_months
 from indicators.services import request_recompute
@@ -54,22 +56,11 @@ def _check_unlocked(*, shelter_id: int, months: Iterable[date]) -> None:
 
 
 def _months_to_recompute(record: CaseRecord) -> set[date]:
-    """A victim counts in every month they are open; other records in their own month."""
+    """A victim counts in every month they are open (still open: up to this month); other records in their own."""
     if isinstance(record, Victim):
-        return set(_month_span(record.intake_date, record.exit_date))
+        last = record.exit_date or max(timezone.localdate(), record.intake_date)
+        return set(months_between(record.intake_date.replace(day=1), last.replace(day=1)))
     return record.touched_months()
-
-
-def _month_span(first: date, last: date | None) -> list[date]:
-    from django.utils import timezone
-
-    end = (last or max(timezone.localdate(), first)).replace(day=1)
-    month = first.replace(day=1)
-    months = []
-    while month <= end:
-        months.append(month)
-        month = date(month.year + (month.month == 12), month.month % 12 + 1, 1)
-    return months
 
 
 def _after_write(*, shelter_id: int, months: set[date]) -> None:

@@ -35,7 +35,8 @@ def locked_months(*, shelter_id: int, months: Iterable[date]) -> list[date]:
     wanted = {month.replace(day=1) for month in months}
     if not wanted:
         return []
-    return sorted(MonthLock.objects.filter(shelter_id=shelter_id, month__in=wanted).values_list("month", flat=True))
+    locks = MonthLock.objects.filter(shelter_id=shelter_id, month__in=wanted).order_by()
+    return sorted(locks.values_list("month", flat=True))
 
 
 def month_bounds(first_month: date, last_month: date) -> tuple[date, date]:

@@ -89,6 +89,7 @@ def _assign(record: CaseRecord, data: Mapping[str, Any]) -> list[str]:
 
 
 def _validate(record: CaseRecord) -> None:
+    known_shelter = False
     if isinstance(record, VictimRecord) and record.victim_id is not None:
         # A record's shelter is its victim's shelter, whatever the caller sent.
         victim = record.victim
@@ -96,11 +97,14 @@ def _validate(record: CaseRecord) -> None:
             record.shelter = victim.shelter
         else:
             record.shelter_id = victim.shelter_id
+            # A victim read from the database names a shelter that exists.
+            known_shelter = not victim._state.adding
     # Check constraints are repeated in clean(); skipping Django's per-constraint
     # queries keeps a bulk of 1,000 records at a handful of queries. For the same
     # reason a foreign key whose object was loaded from the database is not looked
     # up again (Django's field validation costs one query per key per record).
-    record.full_clean(exclude=_loaded_relations(record), validate_unique=False, validate_constraints=False)
+    exclude = _loaded_relations(record) + (["shelter"] if known_shelter else [])
+    record.full_clean(exclude=exclude, validate_unique=False, validate_constraints=False)
 
 
 def _loaded_relations(record: CaseRecord) -> list[str]:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -29,6 +30,23 @@ def no_pending_markers():
     """The local-memory cache outlives a test; coalescing markers must not."""
     cache.clear()
     yield
+    cache.clear()
+
+
+REDIS_CACHE_URL = os.environ.get("TEST_CACHE_URL", "")
+
+
+@pytest.fixture(params=["local memory", "redis"])
+def marker_cache(request, settings):
+    """The pending markers on the local-memory cache (demo) and on Redis (production: one pipeline)."""
+    if request.param == "redis":
+        if not REDIS_CACHE_URL:
+            pytest.skip("TEST_CACHE_URL is not set (make test sets it)")
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}
+        }
+    cache.clear()
+    yield request.param
     cache.clear()
 
 
@@ -319,7 +337,9 @@ def test_a_write_that_rolls_back_queues_nothing(shelter, django_capture_on_commi
     assert not IndicatorValue.objects.exists()
 
 
-def test_writes_in_one_transaction_queue_one_task_per_shelter(shelter, django_capture_on_commit_callbacks, monkeypatch):
+def test_writes_in_one_transaction_queue_one_task_per_shelter(
+    shelter, marker_cache, django_capture_on_commit_callbacks, monkeypatch
+):
     queued = []
     monkeypatch.setattr(tasks.recompute_shelter_months, "apply_async", lambda **kwargs: queued.append(kwargs))
 
@@ -331,7 +351,9 @@ def test_writes_in_one_transaction_queue_one_task_per_shelter(shelter, django_ca
     assert queued[0]["countdown"] == indicator_services.COALESCE_SECONDS
 
 
-def test_a_burst_of_writes_queues_one_task_until_it_starts(shelter, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_burst_of_writes_queues_one_task_until_it_starts(
+    shelter, marker_cache, django_capture_on_commit_callbacks, monkeypatch
+):
     queued = []
     monkeypatch.setattr(tasks.recompute_shelter_months, "apply_async", lambda **kwargs: queued.append(kwargs["args"]))
 
@@ -349,7 +371,9 @@ def test_a_burst_of_writes_queues_one_task_until_it_starts(shelter, django_captu
     assert queued[2:] == [(shelter.pk, "2007-10-01", "2007-10-01")]
 
 
-def test_a_failed_queueing_leaves_no_marker_behind(shelter, django_capture_on_commit_callbacks, monkeypatch):
+def test_a_failed_queueing_leaves_no_marker_behind(
+    shelter, marker_cache, django_capture_on_commit_callbacks, monkeypatch
+):
     def broker_down(**kwargs):
         raise ConnectionError("broker down")
 
@@ -461,3 +485,14 @@ def test_a_victims_tip_status_change_recomputes_their_charges_after_the_stay(db,
 
     # December lies outside the stay, yet its charges count by the victim's TIP status.
     assert stored(shelter)[DEC, "tip_victims_pressed_charges"] == 0
+
+
+def test_pending_markers_are_set_once_and_expire(db, marker_cache):
+    assert indicator_services._add_markers(["casa:2007-10", "casa:2007-11"], 60) == [True, True]
+    assert indicator_services._add_markers(["casa:2007-11", "casa:2007-12"], 60) == [False, True]
+    assert indicator_services._add_markers([], 60) == []
+    assert cache.get("casa:2007-12") == 1
+    if marker_cache == "redis":
+        backend = caches["default"]
+        client = backend._cache.get_client()
+        assert 0 < client.ttl(backend.make_and_validate_key("casa:2007-12")) <= 60

@@ -155,7 +155,7 @@ class CaseRecordViewSet(viewsets.ModelViewSet):
     def victims_named_in(self, items: list[Any], *, shelter_ids: list[int]) -> dict[Any, Victim]:
         """All the visible victims a bulk POST names, in one query (ids of other shelters are left out: 404).
 
-        Personal fields stay encrypted and unread: the rules that read a linked victim never need them.
+        Only the victim fields the records' rules read are loaded; personal fields stay encrypted and unread.
         """
         ids = {parse_record_id(item.get("victim")) for item in items if isinstance(item, dict)} - {None}
         if not ids:
@@ -163,7 +163,7 @@ class CaseRecordViewSet(viewsets.ModelViewSet):
         victims = (
             victims_visible_to(self.request.user)
             .filter(shelter_id__in=shelter_ids, pk__in=ids)
-            .defer(*Victim.personal_fields)
+            .only(*self.model.victim_fields_read)
             .order_by()
         )
         return {victim.pk: victim for victim in victims}

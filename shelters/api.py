@@ -149,8 +149,9 @@ class CaseRecordViewSet(viewsets.ModelViewSet):
             items=[dict(item) for item in serializer.validated_data],
             channel=CHANNEL,
         )
-        output = self.get_serializer_class()(records, many=True, context=context)
-        return Response(output.data, status=status.HTTP_201_CREATED)
+        # As DRF's save() does: the validated serializer shows what was created (its fields are built).
+        serializer.instance = records
+        return Response(serializer.data, status=status.HTTP_201_CREATED)
 
     def victims_named_in(self, items: list[Any], *, shelter_ids: list[int]) -> dict[Any, Victim]:
         """All the visible victims a bulk POST names, in one query (ids of other shelters are left out: 404).

@@ -57,3 +57,15 @@ def test_a_rejected_name_does_not_stop_later_names_from_being_decrypted(shelter_
     )
 
     assert Victim.objects.get(pk=victim.pk).given_name == "Rosa"
+
+
+def test_a_typed_value_is_stored_as_typed_even_when_it_looks_like_ciphertext(shelter_a, caseworker_a):
+    # The library would decrypt such a value before saving it; what a caseworker typed must come back unchanged.
+    typed = Victim._meta.get_field("notes").f.encrypt(b"otra cosa").decode()
+
+    victim = services.victim_create(
+        actor=caseworker_a, shelter=shelter_a, data={"intake_date": date(2007, 10, 3), "notes": typed}
+    )
+
+    assert Victim.objects.get(pk=victim.pk).notes == typed
+    assert raw_columns(victim.id)[2] != typed

@@ -252,20 +252,28 @@ def _queue_recompute(shelter_id: int) -> None:
         raise
 
 
+# SET NX EX for each key, in one command: 1 where this call set the marker, 0 where it was already set.
+_ADD_MARKERS_SCRIPT = """
+local added = {}
+for index, key in ipairs(KEYS) do
+    added[index] = redis.call('SET', key, 1, 'NX', 'EX', ARGV[1]) and 1 or 0
+end
+return added
+"""
+
+
 def _add_markers(keys: list[str], timeout: int) -> list[bool]:
     """`cache.add` for each key (atomic: one writer marks a month as pending), in one round trip on Redis.
 
     A bulk write can touch dozens of months. Django's Redis cache makes a client
-    and a round trip per `add` (about half a millisecond each), so on Redis the
-    same SET NX commands go through one pipeline instead.
+    and a round trip per `add` (about half a millisecond each), so on Redis one
+    script sets them all.
     """
     backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, RedisCache) and keys:
         client = backend._cache.get_client(write=True)
-        with client.pipeline(transaction=False) as pipeline:
-            for key in keys:
-                pipeline.set(backend.make_and_validate_key(key), 1, nx=True, ex=timeout)
-            return [bool(reply) for reply in pipeline.execute()]
+        names = [backend.make_and_validate_key(key) for key in keys]
+        return [bool(added) for added in client.eval(_ADD_MARKERS_SCRIPT, len(names), *names, timeout)]
     return [cache.add(key, 1, timeout) for key in keys]
 
 

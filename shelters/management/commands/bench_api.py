@@ -274,6 +274,8 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
         "-m",
         "gunicorn",
         "proteja_site.wsgi:application",
+        "--config",
+        str(settings.BASE_DIR / "gunicorn.conf.py"),
         "--bind",
         f"127.0.0.1:{port}",
         "--workers",

@@ -272,7 +272,8 @@ def _add_markers(keys: list[str], timeout: int) -> list[bool]:
     backend = caches[DEFAULT_CACHE_ALIAS]
     if isinstance(backend, RedisCache) and keys:
         client = backend._cache.get_client(write=True)
-        names = [backend.make_and_validate_key(key) for key in keys]
+        # The keys come from _pending_key (ids and months): nothing in them needs the cache's key check.
+        names = [backend.make_key(key) for key in keys]
         return [bool(added) for added in client.eval(_ADD_MARKERS_SCRIPT, len(names), *names, timeout)]
     return [cache.add(key, 1, timeout) for key in keys]
 

@@ -225,6 +225,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    # Django's own default gives the "django" logger a console handler under DEBUG; with the root's
+    # console as well, every warning printed twice. Django's records go to the root's handler only.
+    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
 }
 
 # Production hardening: `manage.py check --deploy` passes with DEBUG off.

@@ -73,3 +73,17 @@ def test_a_broker_url_turns_eager_mode_off():
     )
 
     assert result.stdout.split() == ["False", "django.db.backends.postgresql"]
+
+
+def test_a_django_warning_is_printed_once_under_debug():
+    code = (
+        "import django, logging, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
+        "logging.getLogger('django.request').warning('Not Found: /nowhere/')"
+    )
+    base = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    result = subprocess.run(
+        [sys.executable, "-c", code], env={**base, "DEBUG": "true"}, capture_output=True, text=True, check=False
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Not Found: /nowhere/") == 1

@@ -11,20 +11,13 @@ import pytest
 from django.utils import timezone
 
 from indicators.models import MonthLock
-from shelters.models import AuditEntry, FollowUp, LegalAction, Referral, Service, Shelter, Training, Victim
+from shelters.models import AuditEntry, Service, Shelter, Victim
+from tests.api.bodies import CASE_RECORD_MODELS, VICTIM_RECORD_ENDPOINTS, victim_record_body
 from tests.factories import ShelterFactory
 
 pytestmark = pytest.mark.django_db
 
-MODELS = {
-    "victims": Victim,
-    "services": Service,
-    "referrals": Referral,
-    "legal-actions": LegalAction,
-    "follow-ups": FollowUp,
-    "trainings": Training,
-    "shelters": Shelter,
-}
+MODELS = {**CASE_RECORD_MODELS, "shelters": Shelter}
 TOMORROW = (timezone.localdate() + timedelta(days=1)).isoformat()
 NEXT_YEAR = timezone.localdate().year + 1
 
@@ -32,6 +25,8 @@ NEXT_YEAR = timezone.localdate().year + 1
 def valid_body(endpoint: str, records) -> dict:
     if endpoint == "shelters":
         return {"slug": "casa-nueva", "name": "Casa Nueva", "state": "ROO", "agreement_start": "2007-05"}
+    if endpoint in VICTIM_RECORD_ENDPOINTS:
+        return victim_record_body(endpoint, records)
     return {
         "victims": {
             "intake_date": "2007-10-10",
@@ -43,20 +38,6 @@ def valid_body(endpoint: str, records) -> dict:
             "birth_year": 1990,
             "given_name": "Ana",
         },
-        "services": {"victim": str(records.open_victim.pk), "date": "2007-10-11", "category": "medical"},
-        "referrals": {
-            "victim": str(records.open_victim.pk),
-            "date": "2007-10-11",
-            "kind": "transfer",
-            "institution": "DIF",
-        },
-        "legal-actions": {
-            "victim": str(records.open_victim.pk),
-            "date": "2007-10-11",
-            "kind": "sentence",
-            "crime": "tip",
-        },
-        "follow-ups": {"victim": str(records.exited_victim.pk), "date": "2007-12-01", "method": "phone"},
         "trainings": {"date": "2007-10-11", "institution": "PGR", "sector": "government", "attendees": 5},
     }[endpoint]
 

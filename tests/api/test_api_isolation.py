@@ -12,21 +12,15 @@ from datetime import date
 
 import pytest
 
-from shelters.models import FollowUp, LegalAction, Referral, Service, Training, Victim
+from shelters.models import Service, Victim
+from tests.api.bodies import CASE_RECORD_MODELS, VICTIM_RECORD_ENDPOINTS, victim_record_body
 
 pytestmark = pytest.mark.django_db
 
 PERSONAS = ["caseworker_a", "coordinator_a", "caseworker_b", "program_staff", "partner", "anonymous"]
 SHELTER_OF = {"caseworker_a": "a", "coordinator_a": "a", "caseworker_b": "b"}
 ENDPOINTS = ["victims", "services", "referrals", "legal-actions", "follow-ups", "trainings"]
-MODELS = {
-    "victims": Victim,
-    "services": Service,
-    "referrals": Referral,
-    "legal-actions": LegalAction,
-    "follow-ups": FollowUp,
-    "trainings": Training,
-}
+MODELS = CASE_RECORD_MODELS
 PATCHES = {
     "victims": {"notes": "Changed"},
     "services": {"category": "medical"},
@@ -39,22 +33,10 @@ PATCHES = {
 
 def new_record(endpoint: str, records, shelter) -> dict:
     """A valid POST body for a new record linked to `records` (one shelter's)."""
+    if endpoint in VICTIM_RECORD_ENDPOINTS:
+        return victim_record_body(endpoint, records)
     return {
         "victims": {"shelter": shelter.slug, "intake_date": "2007-10-10", "sex": "female"},
-        "services": {"victim": str(records.open_victim.pk), "date": "2007-10-11", "category": "medical"},
-        "referrals": {
-            "victim": str(records.open_victim.pk),
-            "date": "2007-10-11",
-            "kind": "transfer",
-            "institution": "DIF",
-        },
-        "legal-actions": {
-            "victim": str(records.open_victim.pk),
-            "date": "2007-10-11",
-            "kind": "sentence",
-            "crime": "tip",
-        },
-        "follow-ups": {"victim": str(records.exited_victim.pk), "date": "2007-12-01", "method": "phone"},
         "trainings": {
             "shelter": shelter.slug,
             "date": "2007-10-11",

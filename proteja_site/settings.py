@@ -223,11 +223,21 @@ SPECTACULAR_SETTINGS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "django.server": {"()": "django.utils.log.ServerFormatter", "format": "[{server_time}] {message}", "style": "{"}
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    # Django's own default gives the "django" logger a console handler under DEBUG; with the root's
-    # console as well, every warning printed twice. Django's records go to the root's handler only.
-    "loggers": {"django": {"handlers": [], "level": "INFO", "propagate": True}},
+    "loggers": {
+        # Django's own default gives the "django" logger a console handler under DEBUG; with the root's
+        # console as well, every warning printed twice. Django's records go to the root's handler only.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # Configuring "django" resets its children: runserver's request lines keep Django's own format.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }
 
 # Production hardening: `manage.py check --deploy` passes with DEBUG off.

@@ -75,10 +75,11 @@ def test_a_broker_url_turns_eager_mode_off():
     assert result.stdout.split() == ["False", "django.db.backends.postgresql"]
 
 
-def test_a_django_warning_is_printed_once_under_debug():
+def test_django_log_lines_are_printed_once_under_debug():
     code = (
         "import django, logging, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
-        "logging.getLogger('django.request').warning('Not Found: /nowhere/')"
+        "logging.getLogger('django.request').warning('Not Found: /nowhere/');"
+        "logging.getLogger('django.server').info('\"GET /here/ HTTP/1.1\" 200 5', extra={'server_time': 'T0'})"
     )
     base = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
     result = subprocess.run(
@@ -87,3 +88,6 @@ def test_a_django_warning_is_printed_once_under_debug():
 
     assert result.returncode == 0, result.stderr
     assert result.stderr.count("Not Found: /nowhere/") == 1
+    # runserver's request lines: once, in Django's own format.
+    assert result.stderr.count('"GET /here/ HTTP/1.1" 200 5') == 1
+    assert '[T0] "GET /here/ HTTP/1.1" 200 5' in result.stderr

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html, format_html_join
+from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
@@ -72,11 +72,11 @@ def sparkline(values: list[int | None], *, width: int = 120, height: int = 24) -
         for points in segments
         if len(points) > 1
     )
-    # Numbers only go into the markup, so it is safe to mark as such.
+    # Numbers and an escaped label only go into the markup, so it is safe to mark as such.
     singles = "".join(f'<circle cx="{x}" cy="{y}" r="1.5" fill="#417690"/>' for x, y in dots)
     return mark_safe(
         f'<svg class="sparkline" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-        f'role="img" aria-label="trend">{lines}{singles}</svg>'
+        f'role="img" aria-label="{escape(_("trend"))}">{lines}{singles}</svg>'
     )
 
 
@@ -89,7 +89,10 @@ class Annex2PageForm(forms.Form):
     shelter = forms.ModelChoiceField(queryset=Shelter.objects.all(), to_field_name="slug", label=_("Shelter"))
     start = forms.CharField(label=_("From (YYYY-MM)"), required=False)
     end = forms.CharField(label=_("To (YYYY-MM)"), required=False)
-    lang = forms.ChoiceField(choices=[("en", "English"), ("es", "Español")], required=False, initial="en")
+    # Each language by its own name, as language choosers do.
+    lang = forms.ChoiceField(
+        label=_("Language"), choices=[("en", "English"), ("es", "Español")], required=False, initial="en"
+    )
 
     def _month(self, name: str) -> date | None:
         raw = self.cleaned_data.get(name)

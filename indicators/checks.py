@@ -4,13 +4,20 @@ Plain functions over plain data, so an imported table, a stored one and a hand-b
 one in a test are checked alike. A failure is listed with shelter, month and rows,
 never fixed. A cell that is missing (None) is not 0: a check that needs it is
 skipped for that month rather than failed.
+
+A failure's `message` is English, whatever language is active: `import_annex2` prints
+it, and scripts and reviewers read that output. What the API, the admin and the web
+pages show (`as_dict()["message"]`, `localized_message`) is the same message in the
+active language; it is marked here with `gettext_noop` and translated when asked for.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+
+from django.utils.translation import gettext, gettext_noop
 
 from .catalogue import INDICATORS
 
@@ -28,19 +35,46 @@ class CheckFailure:
     month: date | None
     check: str
     rows: tuple[str, ...]
+    # In English, whatever language is active (see the module's docstring).
     message: str
+    # The message's msgid (marked with gettext_noop) and its values, to say it in the active language.
+    template: str = field(default="", compare=False)
+    params: Mapping[str, object] = field(default_factory=dict, compare=False)
+
+    @classmethod
+    def make(
+        cls, *, shelter: str, month: date | None, check: str, rows: Sequence[str], template: str, **params: object
+    ) -> CheckFailure:
+        """A failure whose message is `template % params`: English as `message`, translatable through `template`."""
+        return cls(
+            shelter=shelter,
+            month=month,
+            check=check,
+            rows=tuple(rows),
+            message=template % params,
+            template=template,
+            params=params,
+        )
+
+    @property
+    def localized_message(self) -> str:
+        """The message in the active language (English when no translation is active or known)."""
+        if not self.template:
+            return self.message
+        return gettext(self.template) % self.params
 
     @property
     def month_label(self) -> str:
         return f"{self.month:%Y-%m}" if self.month else "TOTAL"
 
     def as_dict(self) -> dict[str, object]:
+        """What the tables carry (API, admin, web pages): the message in the active language."""
         return {
             "shelter": self.shelter,
             "month": f"{self.month:%Y-%m}" if self.month else None,
             "check": self.check,
             "rows": list(self.rows),
-            "message": self.message,
+            "message": self.localized_message,
         }
 
     def __str__(self) -> str:
@@ -58,8 +92,10 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
     """The per-month checks on one month's cells (row key -> value, None or absent when missing)."""
     failures: list[CheckFailure] = []
 
-    def fail(check: str, rows: Sequence[str], message: str) -> None:
-        failures.append(CheckFailure(shelter=shelter, month=month, check=check, rows=tuple(rows), message=message))
+    def fail(check: str, rows: Sequence[str], template: str, **params: object) -> None:
+        failures.append(
+            CheckFailure.make(shelter=shelter, month=month, check=check, rows=rows, template=template, **params)
+        )
 
     for total_key, parts in TOTAL_ROWS.items():
         total = cells.get(total_key)
@@ -70,7 +106,11 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
             fail(
                 "total_equals_parts",
                 (total_key, *parts),
-                f"{total_key} = {total} but {' + '.join(parts)} = {sum(part_values)}",
+                gettext_noop("%(total_row)s = %(total)s but %(part_rows)s = %(parts_sum)s"),
+                total_row=total_key,
+                total=total,
+                part_rows=" + ".join(parts),
+                parts_sum=sum(part_values),
             )
 
     victims = cells.get("victims_served")
@@ -80,13 +120,17 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
         fail(
             "tip_victims_within_victims",
             ("tip_victims_served", "victims_served"),
-            f"tip_victims_served = {tip_victims} exceeds victims_served = {victims}",
+            gettext_noop("tip_victims_served = %(tip_victims)s exceeds victims_served = %(victims)s"),
+            tip_victims=tip_victims,
+            victims=victims,
         )
     if victims is not None and new_victims is not None and new_victims > victims:
         fail(
             "new_victims_within_victims",
             ("new_victims", "victims_served"),
-            f"new_victims = {new_victims} exceeds victims_served = {victims}",
+            gettext_noop("new_victims = %(new_victims)s exceeds victims_served = %(victims)s"),
+            new_victims=new_victims,
+            victims=victims,
         )
 
     if tip_victims is not None:
@@ -96,7 +140,10 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
                 fail(
                     "tip_crime_within_tip_victims",
                     (key, "tip_victims_served"),
-                    f"{key} = {value} exceeds tip_victims_served = {tip_victims}",
+                    gettext_noop("%(crime_row)s = %(crime)s exceeds tip_victims_served = %(tip_victims)s"),
+                    crime_row=key,
+                    crime=value,
+                    tip_victims=tip_victims,
                 )
         known = [value for value in crimes.values() if value is not None]
         # With a crime row missing the sum could still reach the TIP victims: only a full set can fail.
@@ -104,7 +151,10 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
             fail(
                 "tip_crimes_cover_tip_victims",
                 (*TIP_CRIME_KEYS, "tip_victims_served"),
-                f"{' + '.join(TIP_CRIME_KEYS)} = {sum(known)} is less than tip_victims_served = {tip_victims}",
+                gettext_noop("%(crime_rows)s = %(crimes_sum)s is less than tip_victims_served = %(tip_victims)s"),
+                crime_rows=" + ".join(TIP_CRIME_KEYS),
+                crimes_sum=sum(known),
+                tip_victims=tip_victims,
             )
 
         origins = [cells.get(key) for key in ORIGIN_KEYS]
@@ -112,7 +162,10 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
             fail(
                 "origins_sum_to_tip_victims",
                 (*ORIGIN_KEYS, "tip_victims_served"),
-                f"{' + '.join(ORIGIN_KEYS)} = {sum(origins)} but tip_victims_served = {tip_victims}",
+                gettext_noop("%(origin_rows)s = %(origins_sum)s but tip_victims_served = %(tip_victims)s"),
+                origin_rows=" + ".join(ORIGIN_KEYS),
+                origins_sum=sum(origins),
+                tip_victims=tip_victims,
             )
     return failures
 
@@ -126,12 +179,15 @@ def check_totals(*, shelter: str, values: Mapping[str, Cells], totals: Mapping[s
         months_sum = sum(value for value in values.get(key, ()) if value is not None)
         if months_sum != total:
             failures.append(
-                CheckFailure(
+                CheckFailure.make(
                     shelter=shelter,
                     month=None,
                     check="total_equals_sum_of_months",
                     rows=(key,),
-                    message=f"TOTAL of {key} = {total} but its months sum to {months_sum}",
+                    template=gettext_noop("TOTAL of %(row)s = %(total)s but its months sum to %(months_sum)s"),
+                    row=key,
+                    total=total,
+                    months_sum=months_sum,
                 )
             )
     return failures

@@ -23,6 +23,7 @@ from datetime import date
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from shelters.models import Shelter
 
@@ -52,11 +53,11 @@ def table_range(*, shelter: Shelter, first_month: date | None, last_month: date 
 
 
 def range_problem(first_month: date, last_month: date) -> str | None:
-    """Why a range cannot be shown, or None."""
+    """Why a range cannot be shown, or None, in the active language (the API's is English unless asked)."""
     if first_month > last_month:
-        return "The first month must not be after the last."
+        return gettext("The first month must not be after the last.")
     if (last_month.year - first_month.year) * 12 + last_month.month - first_month.month + 1 > MAX_MONTHS:
-        return f"Ask for at most {MAX_MONTHS} months at once."
+        return gettext("Ask for at most %(count)d months at once.") % {"count": MAX_MONTHS}
     return None
 
 

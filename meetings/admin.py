@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from shelters.admin import ProgramStaffAdmin
 
@@ -38,7 +39,7 @@ class OrganizationAdmin(ProgramStaffAdmin):
 
 
 class QuarterListFilter(admin.SimpleListFilter):
-    title = "quarter"
+    title = _("quarter")
     parameter_name = "quarter"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
@@ -66,11 +67,11 @@ class MeetingAdmin(ProgramStaffAdmin):
     filter_horizontal = ("organizations",)
     change_list_template = "admin/meetings/meeting/change_list.html"
 
-    @admin.display(description="date", ordering="start_date")
+    @admin.display(description=_("date"), ordering="start_date")
     def annex_date(self, meeting: Meeting) -> str:
         return format_annex1_date(meeting.start_date, meeting.end_date, meeting.dates)
 
-    @admin.display(description="topic")
+    @admin.display(description=_("topic"))
     def short_topic(self, meeting: Meeting) -> str:
         return meeting.topic if len(meeting.topic) <= 90 else f"{meeting.topic[:87]}..."
 

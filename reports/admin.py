@@ -12,6 +12,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from meetings.selectors import Quarter
 from shelters.models import Role
@@ -77,16 +78,21 @@ class MoneyRecordAdmin(admin.ModelAdmin):
 
 
 class QuarterlyReportForm(forms.Form):
-    quarter = forms.CharField(initial="2007-Q4", help_text="YYYY-QN, for example 2007-Q4.")
+    quarter = forms.CharField(label=_("Quarter"), initial="2007-Q4", help_text=_("YYYY-QN, for example 2007-Q4."))
     number = forms.IntegerField(
-        min_value=1, max_value=999, required=False, help_text="Left empty: counted from 2006-Q2."
+        label=_("Number"),
+        min_value=1,
+        max_value=999,
+        required=False,
+        help_text=_("Left empty: counted from 2006-Q2."),
     )
 
     def clean_quarter(self) -> Quarter:
         try:
             return Quarter.parse(self.cleaned_data["quarter"])
         except ValueError as exc:
-            raise forms.ValidationError(str(exc)) from exc
+            # Quarter.parse says it in English (the API's words); the admin says it in the user's language.
+            raise forms.ValidationError(_("Give a quarter as YYYY-QN, for example 2007-Q4.")) from exc
 
 
 @admin.register(CostShareContribution)
@@ -104,7 +110,7 @@ class CostShareContributionAdmin(MoneyRecordAdmin):
         if not (may_read_reports(request.user) and request.user.is_staff):
             raise PermissionDenied
         form = QuarterlyReportForm(request.GET or None)
-        links: list[tuple[str, str]] = []
+        links: list[tuple[Any, str]] = []
         if form.is_valid():
             quarter = form.cleaned_data["quarter"]
             number = form.cleaned_data["number"] or default_report_number(quarter)
@@ -112,16 +118,16 @@ class CostShareContributionAdmin(MoneyRecordAdmin):
             links = [
                 (label, f"{base}?format={kind}&number={number}")
                 for label, kind in (
-                    ("Printable page (HTML)", "html"),
+                    (_("Printable page (HTML)"), "html"),
                     ("Word (.docx)", "docx"),
                     ("Excel (.xlsx)", "xlsx"),
-                    ("CSV files (.zip)", "csv"),
+                    (_("CSV files (.zip)"), "csv"),
                     ("JSON", "json"),
                 )
             ]
         context = {
             **self.admin_site.each_context(request),
-            "title": "Quarterly report",
+            "title": _("Quarterly report"),
             "form": form,
             "links": links,
             "opts": self.model._meta,

@@ -19,18 +19,24 @@ TEST_ENV := DEBUG=false \
 
 DEMO_ENV := DEBUG=true
 
-.PHONY: demo test install lint migrations-check messages browser bench-api clean
+.PHONY: demo test install venv-check lint migrations-check messages browser bench-api clean
 
 $(STAMP): requirements.txt requirements-dev.txt
-	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
-	@if [ -x $(VENV)/bin/python ] && [ "$$($(VENV)/bin/python -c 'import sys; print(sys.base_prefix)')" != \
-		"$$($(PYTHON) -c 'import sys; print(sys.base_prefix)')" ]; then echo "$(VENV) was made by another Python: making it anew"; rm -rf $(VENV); fi
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --upgrade pip
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	rm -f $(VENV)/.installed-* && touch $(STAMP)
 
-install: $(STAMP)
+# Which interpreter a Python is, or a venv was made from: its version and real path.
+export WHICH_PYTHON := import os, sys; print(sys.version, os.path.realpath(getattr(sys, "_base_executable", sys.executable)))
+
+# Before the stamp is looked at: a venv made by another Python (or whose Python is gone) is made anew.
+venv-check:
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
+	@if [ -e $(VENV) ] && [ "$$($(VENV)/bin/python -c "$$WHICH_PYTHON" 2>/dev/null)" != "$$($(PYTHON) -c "$$WHICH_PYTHON")" ]; then \
+		echo "$(VENV) was made by another Python, or its Python is gone: making it anew"; rm -rf $(VENV); fi
+
+install: venv-check $(STAMP)
 
 # Compiled translations are build output: made here, never committed.
 messages: install

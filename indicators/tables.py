@@ -22,7 +22,7 @@ import io
 from datetime import date
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from shelters.models import Shelter
@@ -164,8 +164,14 @@ def build_annex2_table(
             for section in SECTIONS
         ],
         "rows": rows,
-        "checks": [failure.as_dict() for failure in failures],
+        "checks": _checks_in(language, failures),
     }
+
+
+def _checks_in(language: str, failures: list) -> list[dict[str, object]]:
+    """The failed checks in the table's own language, whatever the request's: one table, one language."""
+    with translation.override(language):
+        return [failure.as_dict() for failure in failures]
 
 
 def table_lines(table: dict[str, Any]) -> list[tuple[str, list[Any], dict[str, Any] | None]]:

@@ -235,14 +235,13 @@ def quarterly_report_data(*, quarter: Quarter, number: int | None = None) -> dic
     agreement the Annex 2 table's own (see `indicators.tables.build_annex2_table`).
     """
     number = default_report_number(quarter) if number is None else number
-    # The report is in English, whatever language the request came in: the failed checks' messages too.
-    with translation.override("en"):
-        annex2 = [
-            build_annex2_table(
-                shelter=shelter, first_month=shelter.agreement_start, last_month=quarter.last_month, language="en"
-            )
-            for shelter in report_shelters(quarter=quarter)
-        ]
+    # The report is in English, whatever language the request came in (the tables' checks follow their language).
+    annex2 = [
+        build_annex2_table(
+            shelter=shelter, first_month=shelter.agreement_start, last_month=quarter.last_month, language="en"
+        )
+        for shelter in report_shelters(quarter=quarter)
+    ]
     return {
         "quarter": str(quarter),
         "number": number,

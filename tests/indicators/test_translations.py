@@ -124,17 +124,25 @@ def test_the_table_api_gives_the_failed_checks_in_the_language_asked(imported_se
         f"{ORIGINS} = 2 but tip_victims_served = 1",
         f"{ORIGINS} = 3 but tip_victims_served = 2",
     ]
+    # ?lang= names the table's language: its checks follow it, whatever the client's Accept-Language.
+    asked_english = client.get(url, {**SEED_RANGE, "lang": "en"}, HTTP_ACCEPT_LANGUAGE="es").json()["checks"]
+    assert [check["message"] for check in asked_english] == [check["message"] for check in english]
 
 
 def test_the_admin_table_page_in_spanish(imported_seed, client, program_staff):
     client.force_login(program_staff)
     params = {"shelter": "ciam", "start": "2007-05", "end": "2007-12"}
 
-    html = client.get(TABLE_URL, params, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    html = client.get(TABLE_URL, {**params, "lang": "es"}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Tabla del Anexo 2" in html
     assert "Idioma" in html
     assert f"ciam 2007-06: {ORIGINS} = 2, pero tip_victims_served = 1" in html
     assert 'aria-label="tendencia"' in html
+
+    # One table, one language: the donor's English table keeps English checks on a Spanish page.
+    english_table = client.get(TABLE_URL, {**params, "lang": "en"}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert "Tabla del Anexo 2" in english_table
+    assert f"ciam 2007-06: {ORIGINS} = 2 but tip_victims_served = 1" in english_table
 
     english = client.get(TABLE_URL, params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"ciam 2007-06: {ORIGINS} = 2 but tip_victims_served = 1" in english

@@ -11,6 +11,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, renderers, status
@@ -75,7 +76,7 @@ class IndicatorDetailView(generics.RetrieveAPIView):
     def get_object(self) -> dict[str, Any]:
         key = self.kwargs["key"]
         if key not in INDICATORS_BY_KEY:
-            raise NotFound("No such indicator.")
+            raise NotFound(_("No such indicator."))
         return _catalogue_entry(key)
 
 
@@ -127,7 +128,7 @@ def _month_param(request: Request, name: str) -> date | None:
         return None
     month = parse_month(raw)
     if month is None:
-        raise ValidationError({name: ["Give a month as YYYY-MM."]})
+        raise ValidationError({name: [_("Give a month as YYYY-MM.")]})
     return month
 
 
@@ -156,7 +157,7 @@ def table_language(request: Request) -> str:
         # "es", "ES" and "es-MX" all ask for Spanish.
         language = lang.strip().lower().split("-")[0]
         if language not in LANGUAGES:
-            raise ValidationError({"lang": [f"Give one of: {', '.join(LANGUAGES)}."]})
+            raise ValidationError({"lang": [_("Give one of: %(choices)s.") % {"choices": ", ".join(LANGUAGES)}]})
         return language
     return _accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", "")) or "en"
 
@@ -183,7 +184,7 @@ class FileFormatsMixin:
             # DRF's answer to an unknown `?format=` is a 404; it is bad input.
             request.accepted_renderer = renderers.JSONRenderer()
             request.accepted_media_type = "application/json"
-            raise ValidationError({"format": ["Give json, csv or xlsx."]}) from None
+            raise ValidationError({"format": [_("Give json, csv or xlsx.")]}) from None
 
     def handle_exception(self, exc: Exception) -> Response:
         request = self.request  # type: ignore[attr-defined]
@@ -225,7 +226,7 @@ def _shelter_month(slug: str, month_text: str, shelters: QuerySet[Shelter]) -> t
     shelter = get_object_or_404(shelters, slug=slug)
     month = parse_month(month_text)
     if month is None:
-        raise ValidationError({"month": ["Give a month as YYYY-MM."]})
+        raise ValidationError({"month": [_("Give a month as YYYY-MM.")]})
     return shelter, month
 
 

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import renderers, viewsets
@@ -177,7 +178,7 @@ class QuarterlyReportView(APIView):
         # A report tells what happened: a quarter not yet begun has nothing to report, and its Annex 2
         # (agreement start to quarter end) could run to thousands of months.
         if wanted.first_day > timezone.localdate():
-            raise ValidationError({"quarter": ["This quarter has not begun yet; there is nothing to report."]})
+            raise ValidationError({"quarter": [_("This quarter has not begun yet; there is nothing to report.")]})
         report = quarterly_report_data(quarter=wanted, number=self._number(request))
         kind = request.accepted_renderer.format
         if kind == "html":
@@ -192,7 +193,7 @@ class QuarterlyReportView(APIView):
                 return _download(exports.report_csv_zip(report), "application/zip", exports.filename(report, "zip"))
             if table not in exports.csv_table_names(report):
                 names = ", ".join(exports.csv_table_names(report))
-                raise ValidationError({"table": [f"Choose one of: {names}."]})
+                raise ValidationError({"table": [_("Choose one of: %(names)s.") % {"names": names}]})
             name = exports.filename(report, "csv").replace(".csv", f"-{table}.csv")
             return _download(exports.report_csv(report, table).encode("utf-8"), "text/csv; charset=utf-8", name)
         return Response(exact_money(report))
@@ -202,7 +203,7 @@ class QuarterlyReportView(APIView):
         if raw in (None, ""):
             return None
         if not raw.isdigit() or not 1 <= int(raw) <= 999:
-            raise ValidationError({"number": ["Give the report number as a whole number from 1 to 999."]})
+            raise ValidationError({"number": [_("Give the report number as a whole number from 1 to 999.")]})
         return int(raw)
 
     def handle_exception(self, exc: Exception) -> Response:

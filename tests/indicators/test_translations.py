@@ -170,3 +170,15 @@ def test_the_lock_and_unlock_actions_are_told_apart_in_spanish(shelter_a, client
 
     assert "Bloquear los meses seleccionados" in html
     assert "Desbloquear los meses seleccionados" in html
+
+
+def test_the_table_apis_own_errors_follow_accept_language(imported_seed, program_staff, api_as):
+    client = api_as(program_staff)
+    url = "/api/v1/shelters/ciam/annex2/"
+
+    english = client.get(url, {"format": "pdf"})
+    spanish = client.get(url, {"format": "pdf"}, HTTP_ACCEPT_LANGUAGE="es")
+
+    assert english.status_code == spanish.status_code == 400
+    assert english.json() == {"format": ["Give json, csv or xlsx."]}
+    assert spanish.json() == {"format": ["Indique json, csv o xlsx."]}

@@ -49,15 +49,23 @@ def test_a_boolean_that_is_not_true_or_false_is_an_error():
     assert "DEBUG must be true or false" in result.stderr
 
 
+def run_under_demo_settings(statements: str) -> subprocess.CompletedProcess:
+    """Run Python `statements` after django.setup() with the demo's environment: DEBUG on, no database or broker."""
+    code = "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
+    base = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
+    return subprocess.run(
+        [sys.executable, "-c", code + statements],
+        env={**base, "DEBUG": "true"},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
 def test_the_demo_defaults_are_sqlite_and_eager_celery():
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
+    result = run_under_demo_settings(
         "from django.conf import settings as s;"
         "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.TIME_ZONE, s.LANGUAGE_CODE)"
-    )
-    base = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env={**base, "DEBUG": "true"}, capture_output=True, text=True, check=False
     )
 
     assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "America/Mexico_City", "es"]
@@ -76,14 +84,10 @@ def test_a_broker_url_turns_eager_mode_off():
 
 
 def test_django_log_lines_are_printed_once_under_debug():
-    code = (
-        "import django, logging, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
+    result = run_under_demo_settings(
+        "import logging;"
         "logging.getLogger('django.request').warning('Not Found: /nowhere/');"
         "logging.getLogger('django.server').info('\"GET /here/ HTTP/1.1\" 200 5', extra={'server_time': 'T0'})"
-    )
-    base = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "CELERY_BROKER_URL")}
-    result = subprocess.run(
-        [sys.executable, "-c", code], env={**base, "DEBUG": "true"}, capture_output=True, text=True, check=False
     )
 
     assert result.returncode == 0, result.stderr

@@ -9,10 +9,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model
 
 from shelters.audit import audit_write
 from shelters.models import AuditAction, User
+from shelters.services import assign_fields
 
 from .models import Meeting, Organization
 
@@ -32,17 +32,12 @@ MEETING_FIELDS = {
 ORGANIZATION_FIELDS = {"name", "acronym", "sector"}
 
 
-def _assign(record: Model, data: Mapping[str, Any], allowed: set[str]) -> list[str]:
-    changed = []
-    for name, value in data.items():
-        if name not in allowed:
-            continue
-        if name == "dates":
-            value = [day.isoformat() if hasattr(day, "isoformat") else day for day in value or []]
-        if getattr(record, name) != value:
-            setattr(record, name, value)
-            changed.append(name)
-    return changed
+def _meeting_data(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Meeting days are stored as ISO dates in a JSON list."""
+    if "dates" not in data:
+        return data
+    days = [day.isoformat() if hasattr(day, "isoformat") else day for day in data["dates"] or []]
+    return {**data, "dates": days}
 
 
 def _set_organizations(meeting: Meeting, organizations: Iterable[Organization] | None) -> bool:
@@ -60,7 +55,7 @@ def _set_organizations(meeting: Meeting, organizations: Iterable[Organization] |
 @transaction.atomic
 def organization_create(*, actor: User | None, data: Mapping[str, Any], channel: str = "") -> Organization:
     organization = Organization()
-    _assign(organization, data, ORGANIZATION_FIELDS)
+    assign_fields(organization, data, allowed=ORGANIZATION_FIELDS)
     organization.full_clean()
     organization.save()
     audit_write(actor=actor, action=AuditAction.CREATE, record=organization, fields=data.keys(), channel=channel)
@@ -71,7 +66,7 @@ def organization_create(*, actor: User | None, data: Mapping[str, Any], channel:
 def organization_update(
     *, actor: User | None, organization: Organization, data: Mapping[str, Any], channel: str = ""
 ) -> Organization:
-    changed = _assign(organization, data, ORGANIZATION_FIELDS)
+    changed = assign_fields(organization, data, allowed=ORGANIZATION_FIELDS)
     if changed:
         organization.full_clean()
         organization.save()
@@ -89,7 +84,7 @@ def meeting_create(
     channel: str = "",
 ) -> Meeting:
     meeting = Meeting(import_key=import_key)
-    _assign(meeting, data, MEETING_FIELDS)
+    assign_fields(meeting, _meeting_data(data), allowed=MEETING_FIELDS)
     meeting.full_clean()
     meeting.save()
     _set_organizations(meeting, organizations)
@@ -108,7 +103,7 @@ def meeting_update(
     channel: str = "",
 ) -> Meeting:
     """Change only the fields in `data` (and the organizations, when given)."""
-    changed = _assign(meeting, data, MEETING_FIELDS)
+    changed = assign_fields(meeting, _meeting_data(data), allowed=MEETING_FIELDS)
     if changed:
         meeting.full_clean()
         meeting.save()

@@ -13,29 +13,13 @@ from django.db import transaction
 
 from shelters.audit import audit_write
 from shelters.models import AuditAction, User
+from shelters.services import assign_fields
 
 from .models import CostShareContribution, Disbursement, MoneyRecord
 
 MoneyT = TypeVar("MoneyT", CostShareContribution, Disbursement)
 
 MONEY_FIELDS = {"shelter", "date", "amount", "currency", "exchange_rate", "description"}
-
-
-def _assign(record: MoneyRecord, data: Mapping[str, Any]) -> list[str]:
-    changed = []
-    for name, value in data.items():
-        if name not in MONEY_FIELDS:
-            continue
-        if name == "shelter":
-            # Compare ids: reading an unset relation raises.
-            if record.shelter_id != getattr(value, "pk", value):
-                record.shelter = value
-                changed.append(name)
-            continue
-        if getattr(record, name) != value:
-            setattr(record, name, value)
-            changed.append(name)
-    return changed
 
 
 def _validate(record: MoneyRecord) -> None:
@@ -49,7 +33,7 @@ def money_record_create(
 ) -> MoneyT:
     """Create a cost-share contribution or a PROTEJA disbursement."""
     record = model()
-    _assign(record, data)
+    assign_fields(record, data, allowed=MONEY_FIELDS)
     _validate(record)
     record.save()
     audit_write(actor=actor, action=AuditAction.CREATE, record=record, fields=data.keys(), channel=channel)
@@ -58,7 +42,7 @@ def money_record_create(
 
 @transaction.atomic
 def money_record_update(*, actor: User | None, record: MoneyT, data: Mapping[str, Any], channel: str = "") -> MoneyT:
-    changed = _assign(record, data)
+    changed = assign_fields(record, data, allowed=MONEY_FIELDS)
     if changed:
         _validate(record)
         record.save()

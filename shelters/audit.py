@@ -12,27 +12,11 @@ from django.utils import timezone
 from .models import AuditAction, AuditEntry, CaseRecord, User
 
 
-def _entry(*, actor: User | None, action: str, record: CaseRecord, fields: Iterable[str], channel: str) -> AuditEntry:
-    return AuditEntry(
-        actor=actor if actor is not None and actor.pk else None,
-        actor_username=getattr(actor, "username", "") or "",
-        # Meetings and organizations belong to no shelter.
-        shelter_id=getattr(record, "shelter_id", None),
-        action=action,
-        record_type=record._meta.model_name,
-        record_id=str(record.pk),
-        fields=sorted(fields),
-        channel=channel,
-    )
-
-
 def audit_write(
     *, actor: User | None, action: str, record: CaseRecord, fields: Iterable[str] = (), channel: str = ""
-) -> AuditEntry:
+) -> None:
     """Record a create, change or delete: which fields, never their values."""
-    entry = _entry(actor=actor, action=action, record=record, fields=fields, channel=channel)
-    entry.save()
-    return entry
+    _insert_entries(actor=actor, action=action, entries=[(record, sorted(fields))], channel=channel)
 
 
 def audit_writes(

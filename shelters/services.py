@@ -8,7 +8,8 @@ change through `shelters.selectors`, so access is decided before we get here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import functools
+from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
@@ -68,18 +69,29 @@ def _after_write(*, shelter_id: int, months: set[date]) -> None:
         request_recompute(shelter_id=shelter_id, months=months)
 
 
-def _assign(record: CaseRecord, data: Mapping[str, Any]) -> list[str]:
-    """Set fields from `data`, returning the names of those whose value changed."""
+@functools.cache
+def editable_fields(model: type[Model]) -> frozenset[str]:
+    """The fields a write may set: every editable concrete field but the primary key (not case codes, times...)."""
+    return frozenset(field.name for field in model._meta.concrete_fields if field.editable and not field.primary_key)
+
+
+def assign_fields(record: Model, data: Mapping[str, Any], *, allowed: Collection[str] | None = None) -> list[str]:
+    """Set the fields of `data` that `allowed` names (default: the model's editable fields); return those that changed.
+
+    The services of every app set fields through this. A relation is compared by id (reading an
+    unset one would raise), and a given object is kept as the cached relation, so validation
+    reads it without a query. Other names in `data` are left alone.
+    """
+    allowed = editable_fields(type(record)) if allowed is None else allowed
     changed = []
     for name, value in data.items():
-        if name in ("id", "pk", "created_at", "updated_at"):
+        if name not in allowed:
             continue
         field = record._meta.get_field(name)
         if field.is_relation:
             new_id = value.pk if isinstance(value, Model) else value
             if getattr(record, field.attname) != new_id:
                 changed.append(name)
-            # Keep a given object as the cached relation: validation reads it without a query.
             setattr(record, name if isinstance(value, Model) or value is None else field.attname, value)
             continue
         if getattr(record, name) != value:
@@ -127,7 +139,7 @@ def _next_case_code(shelter: Shelter) -> str:
 @transaction.atomic
 def victim_create(*, actor: User | None, shelter: Shelter, data: Mapping[str, Any], channel: str = "") -> Victim:
     victim = Victim(shelter=shelter)
-    _assign(victim, data)
+    assign_fields(victim, data)
     _validate(victim)
     _check_unlocked(shelter_id=shelter.pk, months=victim.touched_months())
     victim.case_code = _next_case_code(shelter)
@@ -143,7 +155,7 @@ def record_create(*, actor: User | None, model: type[RecordT], data: Mapping[str
     if model is Victim:
         raise TypeError("Use victim_create for victims")
     record = model()
-    _assign(record, data)
+    assign_fields(record, data)
     _validate(record)
     _check_unlocked(shelter_id=record.shelter_id, months=record.touched_months())
     record.save()
@@ -163,7 +175,7 @@ def records_create_bulk(
     errors: dict[int, dict[str, list[str]]] = {}
     for index, data in enumerate(items):
         record = model()
-        _assign(record, data)
+        assign_fields(record, data)
         try:
             _validate(record)
         except ValidationError as exc:
@@ -191,7 +203,7 @@ def record_update(*, actor: User | None, record: RecordT, data: Mapping[str, Any
     """Change a case record (victim or any other): only the fields in `data`."""
     months_before = record.touched_months()
     recompute_before = _months_to_recompute(record)
-    changed = _assign(record, data)
+    changed = assign_fields(record, data)
     if not changed:
         return record
     _validate(record)
@@ -233,7 +245,7 @@ def record_delete(*, actor: User | None, record: CaseRecord, channel: str = "") 
 def shelter_create(*, actor: User | None, data: Mapping[str, Any]) -> Shelter:
     """Program staff add a shelter. Shelters hold no personal data, so no audit entry."""
     shelter = Shelter()
-    _assign_shelter(shelter, data)
+    assign_fields(shelter, data)
     shelter.full_clean()
     shelter.save()
     return shelter
@@ -241,19 +253,8 @@ def shelter_create(*, actor: User | None, data: Mapping[str, Any]) -> Shelter:
 
 @transaction.atomic
 def shelter_update(*, actor: User | None, shelter: Shelter, data: Mapping[str, Any]) -> Shelter:
-    changed = _assign_shelter(shelter, data)
+    changed = assign_fields(shelter, data)
     if changed:
         shelter.full_clean()
         shelter.save(update_fields=changed)
     return shelter
-
-
-def _assign_shelter(shelter: Shelter, data: Mapping[str, Any]) -> list[str]:
-    changed = []
-    for name, value in data.items():
-        if name in ("id", "pk", "last_case_number", "created_at"):
-            continue
-        if getattr(shelter, name) != value:
-            setattr(shelter, name, value)
-            changed.append(name)
-    return changed

@@ -192,3 +192,14 @@ def test_an_actor_without_an_account_is_written_as_none(insert_path, shelter_a):
     assert entry_rows() == {
         (None, "", shelter_a.pk, "view", "victim", str(victim.pk), ("family_name", "given_name", "notes"), "import")
     }
+
+
+def test_a_write_sets_only_editable_fields_and_audits_only_those(shelter_a, caseworker_a):
+    victim = VictimFactory(shelter=shelter_a, sex="female")
+    code = victim.case_code
+
+    services.record_update(actor=caseworker_a, record=victim, data={"case_code": "XX-99999", "sex": "male"})
+
+    victim.refresh_from_db()
+    assert (victim.case_code, victim.sex) == (code, "male")
+    assert AuditEntry.objects.get(action="change").fields == ["sex"]

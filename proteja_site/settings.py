@@ -8,6 +8,7 @@ must set SECRET_KEY and FIELD_ENCRYPTION_KEY: with DEBUG off they have no defaul
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -70,12 +71,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
     "shelters",
+    "accounts",
     "indicators",
     "meetings",
     "reports",
@@ -195,7 +200,7 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -209,6 +214,39 @@ REST_FRAMEWORK = {
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# API tokens (django-rest-knox, accounts.ApiToken): stored as SHA-512 digests, ending after TOKEN_TTL_HOURS,
+# and at once when their owner's password, active flag, role or shelters change.
+TOKEN_TTL_HOURS = envint("TOKEN_TTL_HOURS", 10)
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+REST_KNOX = {"TOKEN_TTL": timedelta(hours=TOKEN_TTL_HOURS), "AUTO_REFRESH": False, "AUTH_HEADER_PREFIX": "Token"}
+# Partners' script keys (`manage.py issue_token --days N`) last at most this long.
+SCRIPT_KEY_MAX_DAYS = 365
+
+# Second factor (django-otp, TOTP): program staff, coordinators and superusers cannot sign in without it.
+REQUIRE_2FA = envbool("REQUIRE_2FA", "False" if DEBUG else "True")
+OTP_TOTP_ISSUER = "PROTEJA"
+
+# How many proxies in front of the application append to X-Forwarded-For (accounts.addresses). 0: none,
+# the header is ignored. Throttles, lock-outs and the audit trail all count by the address this allows.
+TRUSTED_PROXY_COUNT = envint("TRUSTED_PROXY_COUNT", 0)
+
+# Invitations and password resets go by e-mail: a link valid this long (one use).
+INVITATION_TTL_HOURS = envint("INVITATION_TTL_HOURS", 72)
+PASSWORD_RESET_TIMEOUT = envint("PASSWORD_RESET_TIMEOUT", 60 * 60 * 3)
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend"
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 10)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "PROTEJA <no-reply@localhost>")
+# The site's own address in links sent by e-mail (invitations, password resets).
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "PROTEJA Case Tracker API",

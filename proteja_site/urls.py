@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 # Each app owns its API routes in `<app>/api_urls.py`; they all live under /api/v1/.
 api_v1 = [
+    path("", include("accounts.api_urls")),
     path("", include("shelters.api_urls")),
     path("", include("indicators.api_urls")),
     path("", include("meetings.api_urls")),

@@ -1,4 +1,4 @@
-"""REST API v1 for shelters and case records (api-v1.md), and the token endpoint.
+"""REST API v1 for shelters and case records (api-v1.md).
 
 Views are thin: they read through `shelters.selectors` (another shelter's record is
 simply absent: 404), parse with `shelters.serializers`, and write through
@@ -11,19 +11,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema, extend_schema_view
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from proteja_site.api import (
     RESPONSE_400,
@@ -32,7 +27,6 @@ from proteja_site.api import (
     RESPONSE_403,
     RESPONSE_404,
     RESPONSE_409,
-    RESPONSE_429,
     bulk_error_detail,
 )
 
@@ -57,8 +51,6 @@ from .serializers import (
     ReferralSerializer,
     ServiceSerializer,
     ShelterSerializer,
-    TokenRequestSerializer,
-    TokenSerializer,
     TrainingSerializer,
     VictimSerializer,
     parse_record_id,
@@ -330,48 +322,3 @@ class ShelterViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         serializer.is_valid(raise_exception=True)
         shelter = services.shelter_update(actor=request.user, shelter=shelter, data=serializer.validated_data)
         return Response(self.get_serializer(shelter).data)
-
-
-class TokenView(APIView):
-    """`POST {"username", "password"}` -> `{"token"}`; send it as `Authorization: Token <token>`.
-
-    Throttled (scope `token`), and failed sign-ins count towards django-axes' lockout:
-    after AXES_FAILURE_LIMIT failures for one username from one address the account
-    is refused with 429 for AXES_COOLOFF_MINUTES, even with the right password.
-    """
-
-    authentication_classes: list[type] = []
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
-
-    @extend_schema(
-        summary="Get an API token",
-        request=TokenRequestSerializer,
-        responses={
-            200: TokenSerializer,
-            400: OpenApiResponse(RESPONSE_400.response, description="Missing fields or wrong credentials."),
-            429: RESPONSE_429,
-        },
-        auth=[],
-    )
-    def post(self, request: Request) -> Response:
-        serializer = TokenRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        # The plain HttpRequest: django-axes flags it, and its middleware reads the flag.
-        http_request = request._request
-        user = authenticate(
-            http_request,
-            username=serializer.validated_data["username"],
-            password=serializer.validated_data["password"],
-        )
-        if user is None:
-            if getattr(http_request, "axes_locked_out", False):
-                # AxesMiddleware answers with AXES_LOCKOUT_CALLABLE's 429; this is the same in case it is off.
-                return Response(
-                    {"detail": "Too many failed sign-ins: this account is locked for a while."},
-                    status=status.HTTP_429_TOO_MANY_REQUESTS,
-                )
-            raise ValidationError({"non_field_errors": ["Unable to sign in with these credentials."]})
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})

@@ -1,6 +1,5 @@
-"""Routes of /api/v1/ for shelters, case records and the token (api-v1.md)."""
+"""Routes of /api/v1/ for shelters and case records (api-v1.md)."""
 
-from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import api
@@ -14,7 +13,4 @@ router.register("legal-actions", api.LegalActionViewSet, basename="legal-action"
 router.register("follow-ups", api.FollowUpViewSet, basename="follow-up")
 router.register("trainings", api.TrainingViewSet, basename="training")
 
-urlpatterns = [
-    path("auth/token/", api.TokenView.as_view(), name="api-token"),
-    *router.urls,
-]
+urlpatterns = router.urls

@@ -5,11 +5,13 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
-from .models import AuditAction, AuditEntry, CaseRecord, User
+from .models import ACCOUNT_ACTIONS, AuditAction, AuditEntry, CaseRecord, User
 
 
 def audit_write(
@@ -31,6 +33,90 @@ def audit_views(*, actor: User | None, records: Iterable[CaseRecord], channel: s
     """Record that these records' personal fields were shown to `actor`: one INSERT for a whole page."""
     entries = [(record, sorted(record.personal_fields)) for record in records if record.personal_fields]
     _insert_entries(actor=actor, action=AuditAction.VIEW, entries=entries, channel=channel)
+
+
+def audit_account_event(
+    *,
+    actor: User | None,
+    action: str,
+    subject: object | None,
+    shelter_ids: Iterable[int | None] = (),
+    fields: Iterable[str] = (),
+    channel: str = "",
+    address: str | None = None,
+) -> None:
+    """Record an account event (invited, joined, role changed, token issued, sign-in failed...).
+
+    `subject` is the account (or invitation) it touched, named by type and id, never by name or e-mail;
+    `actor` is who did it (None for the operator's command line or an anonymous request). One entry per
+    shelter it touches, so that each shelter's coordinators read the events of their own team; an event
+    touching no shelter (program staff, partners) has one entry with none.
+    """
+    if action not in ACCOUNT_ACTIONS:
+        raise ValueError(f"{action!r} is not an account event")
+    record_type = subject._meta.model_name if subject is not None else ""
+    record_id = str(subject.pk) if subject is not None else ""
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    now = timezone.now()
+    AuditEntry.objects.bulk_create(
+        AuditEntry(
+            at=now,
+            actor_id=actor_id,
+            actor_username=getattr(actor, "username", "") or "",
+            shelter_id=shelter_id,
+            action=action,
+            record_type=record_type,
+            record_id=record_id,
+            fields=sorted(fields),
+            channel=channel,
+            address=address,
+        )
+        for shelter_id in (sorted(set(shelter_ids), key=lambda pk: pk or 0) or [None])
+    )
+
+
+def audit_refusal(
+    *,
+    actor: User | None,
+    record_type: str,
+    record_id: str = "",
+    status: int,
+    shelter_id: int | None = None,
+    channel: str = "",
+    address: str | None = None,
+) -> None:
+    """Record a refused request for a case record (401, 403 or 404): who, what (type and id) and when.
+
+    Repeats by the same actor (or, anonymous, the same address) within one minute count on one
+    entry (`repeats`), so that a scan of a million ids writes a handful of rows, not a million.
+    """
+    actor_id = actor.pk if actor is not None and actor.is_authenticated else None
+    now = timezone.now()
+    fields = [str(status)]
+    same_minute = AuditEntry.objects.filter(
+        action=AuditAction.REFUSED,
+        actor_id=actor_id,
+        at__gte=now.replace(second=0, microsecond=0),
+        at__lt=now.replace(second=0, microsecond=0) + timedelta(minutes=1),
+        fields=fields,
+        channel=channel,
+    )
+    if actor_id is None:
+        same_minute = same_minute.filter(address=address)
+    if same_minute.update(repeats=F("repeats") + 1):
+        return
+    AuditEntry.objects.create(
+        at=now,
+        actor_id=actor_id,
+        actor_username=getattr(actor, "username", "") if actor_id else "",
+        shelter_id=shelter_id,
+        action=AuditAction.REFUSED,
+        record_type=record_type,
+        record_id=record_id[:40],
+        fields=fields,
+        channel=channel,
+        address=address,
+    )
 
 
 def _insert_entries(

@@ -109,6 +109,9 @@ class User(AbstractUser):
 
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, blank=True)
     shelters = models.ManyToManyField(Shelter, through="Membership", related_name="members", blank=True)
+    # API tokens made before this moment no longer work: a new password, a deactivation, a change
+    # of role or of shelters moves it (accounts.authentication checks it on every request).
+    credentials_changed_at = models.DateTimeField(_("credentials changed at"), default=timezone.now, editable=False)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
@@ -126,6 +129,19 @@ class User(AbstractUser):
     @property
     def is_partner(self) -> bool:
         return self.role == Role.PARTNER
+
+    def set_password(self, raw_password: str | None) -> None:
+        # Whatever path sets a password (reset link, admin, `changepassword`), earlier API tokens end with it,
+        # as Django's own session hash ends earlier sessions. A hasher upgrade saves only `password`, so it
+        # keeps them.
+        super().set_password(raw_password)
+        self.credentials_changed_at = timezone.now()
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # Django keeps the raw password until the save that stores it (a hasher upgrade clears it first):
+        # accounts.signals audits the change and deletes the account's tokens when this is set.
+        self.password_was_set = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
 
 
 class Membership(models.Model):
@@ -508,6 +524,31 @@ class AuditAction(models.TextChoices):
     CHANGE = "change", _("Changed")
     DELETE = "delete", _("Deleted")
     VIEW = "view", _("Viewed personal data")
+    # A request for a case record that was refused (401, 403 or 404): who asked for what, never a name.
+    REFUSED = "refused", _("Access refused")
+    # Account events: the record is the account (record_type "user") or the invitation.
+    INVITED = "invited", _("Invited")
+    INVITATION_REVOKED = "invite_revoked", _("Invitation withdrawn")
+    JOINED = "joined", _("Joined")
+    ROLE_CHANGED = "role_changed", _("Role changed")
+    MEMBERSHIP_ADDED = "member_added", _("Added to shelter")
+    MEMBERSHIP_REMOVED = "member_removed", _("Removed from shelter")
+    DEACTIVATED = "deactivated", _("Account deactivated")
+    REACTIVATED = "reactivated", _("Account reactivated")
+    PASSWORD_CHANGED = "password_changed", _("Password changed")
+    PASSWORD_RESET = "password_reset", _("Password reset")
+    PASSWORD_RESET_REQUESTED = "reset_requested", _("Password reset requested")
+    TOKEN_ISSUED = "token_issued", _("API token issued")
+    TOKEN_REVOKED = "token_revoked", _("API tokens revoked")
+    OTP_ENROLLED = "otp_enrolled", _("Second factor enrolled")
+    OTP_REMOVED = "otp_removed", _("Second factor removed")
+    SIGNED_IN = "signed_in", _("Signed in")
+    SIGNIN_FAILED = "signin_failed", _("Sign-in failed")
+    LOCKED_OUT = "locked_out", _("Locked out")
+    UNLOCKED = "unlocked", _("Unlocked")
+
+
+ACCOUNT_ACTIONS = frozenset(AuditAction.values) - {"create", "change", "delete", "view", "refused"}
 
 
 class AuditEntry(models.Model):
@@ -521,11 +562,15 @@ class AuditEntry(models.Model):
     actor_username = models.CharField(_("actor username"), max_length=150, blank=True)
     # No index of its own: audit_shelter_at starts with the shelter (each index costs every entry written).
     shelter = models.ForeignKey(Shelter, on_delete=models.PROTECT, null=True, related_name="+", db_index=False)
-    action = models.CharField(_("action"), max_length=10, choices=AuditAction.choices)
+    action = models.CharField(_("action"), max_length=20, choices=AuditAction.choices)
     record_type = models.CharField(_("record type"), max_length=30)
     record_id = models.CharField(_("record id"), max_length=40)
     fields = models.JSONField(_("fields"), default=list, blank=True)
     channel = models.CharField(_("channel"), max_length=20, blank=True)
+    # The client's address as TRUSTED_PROXY_COUNT allows (accounts.addresses), for account events and refusals.
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    # Refusals coalesce per actor (or address) and minute: one entry, counted, so a scan cannot fill the disk.
+    repeats = models.PositiveIntegerField(_("repeats"), default=1, db_default=1)
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -341,12 +341,3 @@ class TrainingSerializer(ShelterDefaultMixin, ShapeOnlyModelSerializer):
     class Meta:
         model = Training
         fields = ["id", "shelter", "date", "institution", "sector", "attendees", "topic"]
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=128, trim_whitespace=False, style={"input_type": "password"})
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(read_only=True, help_text="Send it as `Authorization: Token <token>`.")

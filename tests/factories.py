@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import factory
+from django.contrib.auth.hashers import make_password
 
 from shelters.models import (
     FollowUp,
@@ -43,14 +44,13 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     role = Role.CASEWORKER
     is_staff = True
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    # Hashed before the first save: a password set on a saved account is an audited change.
+    password = factory.LazyFunction(lambda: make_password(PASSWORD))
 
     @factory.post_generation
     def shelters(self, create, extracted, **kwargs):  # noqa: ANN001
         for shelter in extracted or []:
             Membership.objects.create(user=self, shelter=shelter)
-        if create:
-            self.save()
 
 
 class VictimFactory(factory.django.DjangoModelFactory):

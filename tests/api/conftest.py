@@ -72,12 +72,12 @@ def records_b(shelter_b):
 @pytest.fixture
 def token_client():
     """`token_client(user)`: a client that signs every request with the user's API token."""
-    from rest_framework.authtoken.models import Token
+    from accounts.services import token_issue
 
     def make(user):
         client = APIClient()
-        token, _created = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _api_token, token = token_issue(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from rest_framework.authtoken.models import Token
+from django.utils import timezone
 from rest_framework.test import APIClient
-from rest_framework.throttling import ScopedRateThrottle
+
+from accounts.models import ApiToken
+from accounts.throttling import AddressScopedRateThrottle
 
 pytestmark = pytest.mark.django_db
 
@@ -18,17 +20,23 @@ def test_a_token_is_issued_for_the_right_password_and_signs_requests(caseworker_
     response = client.post(TOKEN_URL, {"username": "alice", "password": password}, format="json")
 
     assert response.status_code == 200
-    token = response.json()["token"]
-    assert token == Token.objects.get(user=caseworker_a).key
+    body = response.json()
+    token = body["token"]
+    stored = ApiToken.objects.get(user=caseworker_a)
+    # Only a digest is stored: the token itself cannot be read back from the database.
+    assert token not in (stored.digest, stored.token_key) and stored.digest != token
+    assert stored.expiry.isoformat() == body["expires"]
+    assert timezone.timedelta(hours=9, minutes=59) < stored.expiry - timezone.now() <= timezone.timedelta(hours=10)
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     assert client.get("/api/v1/victims/").status_code == 200
 
 
-def test_the_same_token_comes_back_on_the_next_request(caseworker_a, password):
+def test_each_sign_in_gets_its_own_token(caseworker_a, password):
     first = APIClient().post(TOKEN_URL, {"username": "alice", "password": password}, format="json")
     second = APIClient().post(TOKEN_URL, {"username": "alice", "password": password}, format="json")
 
-    assert first.json()["token"] == second.json()["token"]
+    assert first.json()["token"] != second.json()["token"]
+    assert ApiToken.objects.filter(user=caseworker_a).count() == 2
 
 
 @pytest.mark.parametrize(
@@ -43,7 +51,7 @@ def test_wrong_credentials_get_no_token(caseworker_a, body):
 
     assert response.status_code == 400
     assert "token" not in response.json()
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 @pytest.mark.parametrize(("body", "field"), [({"password": "x"}, "username"), ({"username": "alice"}, "password")])
@@ -75,13 +83,13 @@ def test_repeated_failures_lock_the_account_even_for_the_right_password(casework
     assert statuses[:-1] == [400] * (settings.AXES_FAILURE_LIMIT - 1)
     assert locked.status_code == 429
     assert "locked" in locked.json()["detail"]
-    assert not Token.objects.exists()
+    assert not ApiToken.objects.exists()
 
 
 def test_token_requests_are_throttled(caseworker_a, password):
     # The rate is read once, into the throttle class, from REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]["token"].
-    rates = ScopedRateThrottle.THROTTLE_RATES
-    ScopedRateThrottle.THROTTLE_RATES = {**rates, "token": "3/min"}
+    rates = AddressScopedRateThrottle.THROTTLE_RATES
+    AddressScopedRateThrottle.THROTTLE_RATES = {**rates, "token": "3/min"}
     try:
         client = APIClient()
         statuses = [
@@ -89,7 +97,7 @@ def test_token_requests_are_throttled(caseworker_a, password):
             for _ in range(4)
         ]
     finally:
-        ScopedRateThrottle.THROTTLE_RATES = rates
+        AddressScopedRateThrottle.THROTTLE_RATES = rates
 
     assert statuses == [200, 200, 200, 429]
 

@@ -85,8 +85,7 @@ class Command(BaseCommand):
         self.report(results, options)
 
     def dataset(self, victim_count: int, service_count: int, rebuild: bool) -> tuple[str, list[tuple[str, date]]]:
-        from rest_framework.authtoken.models import Token
-
+        from accounts.services import token_issue
         from shelters.models import Membership, Role, Service, Shelter, User, Victim
 
         shelter = Shelter.objects.filter(slug=BENCH_SHELTER).first()
@@ -97,7 +96,7 @@ class Command(BaseCommand):
             shelter = Shelter.objects.create(slug=BENCH_SHELTER, name="Bench Shelter", state="CMX")
         user, _created = User.objects.get_or_create(username=BENCH_USER, defaults={"role": Role.CASEWORKER})
         Membership.objects.get_or_create(user=user, shelter=shelter)
-        token, _created = Token.objects.get_or_create(user=user)
+        _api_token, token = token_issue(user=user, channel="bench")
 
         if not Victim.objects.filter(shelter=shelter).exists():
             self.stdout.write(f"Building {victim_count:,} victims and {service_count:,} services...")
@@ -107,7 +106,7 @@ class Command(BaseCommand):
         victims = [
             (str(pk), intake) for pk, intake in Victim.objects.filter(shelter=shelter).values_list("id", "intake_date")
         ]
-        return token.key, victims
+        return token, victims
 
     def drive(self, token: str, victims: list[tuple[str, date]], options: dict) -> dict[str, Outcome]:
         port, clients, seconds = options["port"], options["clients"], options["seconds"]

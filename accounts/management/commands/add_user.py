@@ -4,11 +4,18 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from shelters.models import SHELTER_ROLES, Membership, Role, Shelter, User
+from accounts import services
+from shelters.audit import audit_account_event
+from shelters.models import SHELTER_ROLES, AuditAction, Membership, Role, Shelter, User
+
+CHANNEL = "command"
 
 
 class Command(BaseCommand):
-    help = "Create or update a user with a role (and, for shelter staff, their shelters)."
+    help = (
+        "Create or update a user with a role (and, for shelter staff, their shelters). The operator's command "
+        "line may give any role; every change is audited and ends the account's API tokens."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("username")
@@ -32,10 +39,14 @@ class Command(BaseCommand):
         password = password or os.environ.get("PROTEJA_PASSWORD")
 
         with transaction.atomic():
-            user, created = User.objects.get_or_create(username=username)
-            if created and not password:
-                raise CommandError("a new user needs --password or PROTEJA_PASSWORD")
-            user.role = role
+            user = User.objects.filter(username=username).first()
+            created = user is None
+            if created:
+                if not password:
+                    raise CommandError("a new user needs --password or PROTEJA_PASSWORD")
+                user = User(username=username, role=role)
+            elif role != user.role:
+                services.role_change(actor=None, user=user, role=role, channel=CHANNEL)
             user.email = options["email"] or user.email
             # Program staff work in Django admin; shelter staff may use it for their own records.
             user.is_staff = role != Role.PARTNER
@@ -43,14 +54,20 @@ class Command(BaseCommand):
                 user.is_superuser = True
             if password:
                 user.set_password(password)
+                user.password_channel = CHANNEL
             try:
                 user.full_clean(exclude=["password"])
             except ValidationError as exc:
                 raise CommandError("; ".join(f"{k}: {' '.join(v)}" for k, v in exc.message_dict.items())) from exc
             user.save()
-            Membership.objects.filter(user=user).exclude(shelter__in=shelters).delete()
+            if created:
+                audit_account_event(actor=None, action=AuditAction.JOINED, subject=user, fields=[role], channel=CHANNEL)
+            for membership in (
+                Membership.objects.filter(user=user).exclude(shelter__in=shelters).select_related("shelter")
+            ):
+                services.membership_remove(actor=None, user=user, shelter=membership.shelter, channel=CHANNEL)
             for item in shelters:
-                Membership.objects.get_or_create(user=user, shelter=item)
+                services.membership_add(actor=None, user=user, shelter=item, channel=CHANNEL)
         verb = "Created" if created else "Updated"
         where = f" at {', '.join(s.slug for s in shelters)}" if shelters else ""
         self.stdout.write(f"{verb} {username} ({role}){where}")

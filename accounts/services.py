@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from datetime import timedelta
+from smtplib import SMTPException
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -17,7 +19,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from shelters.audit import audit_account_event
@@ -25,6 +27,8 @@ from shelters.models import SHELTER_ROLES, AuditAction, Membership, Role, Shelte
 
 from . import selectors
 from .models import ApiToken, Invitation, TokenKind
+
+logger = logging.getLogger(__name__)
 
 
 class AccessRefused(PermissionDenied):
@@ -297,17 +301,47 @@ def invitation_create(
             channel=channel,
             address=address,
         )
-        context = {"invitation": invitation, "link": link, "hours": settings.INVITATION_TTL_HOURS}
-        # Sent after commit: a failed send leaves the invitation, which the inviter can send again.
-        transaction.on_commit(
-            lambda: send_mail(
-                subject=_("Your invitation to PROTEJA"),
-                message=render_to_string("accounts/invitation_email.txt", context),
-                from_email=None,
-                recipient_list=[email],
-            )
-        )
+    _send_invitation(invitation=invitation, link=link)
     return invitation, link
+
+
+class MailNotSent(Exception):
+    """The invitation is saved, but the mail server refused or did not answer; the message names it."""
+
+    def __init__(self, message: str, *, invitation: Invitation, link: str) -> None:
+        super().__init__(message)
+        self.invitation = invitation
+        self.link = link
+
+
+def _send_invitation(*, invitation: Invitation, link: str) -> None:
+    context = {"invitation": invitation, "link": link, "hours": settings.INVITATION_TTL_HOURS}
+    # In Spanish, then English, whoever sends it (the command line runs without a language).
+    parts = []
+    for language in ("es", "en"):
+        with translation.override(language):
+            parts.append((_("Your invitation to PROTEJA"), render_to_string("accounts/invitation_email.txt", context)))
+    subject = " / ".join(dict.fromkeys(subject for subject, _body in parts))
+    body = "\n\n----\n\n".join(body.strip() for _subject, body in parts)
+    try:
+        send_mail(subject=subject, message=body, from_email=None, recipient_list=[invitation.email])
+    except (SMTPException, OSError) as exc:
+        logger.error(
+            "Invitation %s not sent: mail server %s:%s: %s",
+            invitation.pk,
+            settings.EMAIL_HOST,
+            settings.EMAIL_PORT,
+            type(exc).__name__,
+        )
+        raise MailNotSent(
+            _(
+                "The invitation is saved, but the e-mail could not be sent (mail server %(host)s). Withdraw it and "
+                "try again later, or ask the operator to check the mail settings."
+            )
+            % {"host": settings.EMAIL_HOST},
+            invitation=invitation,
+            link=link,
+        ) from exc
 
 
 def invitation_for_secret(secret: str) -> Invitation | None:

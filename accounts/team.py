@@ -68,6 +68,9 @@ def team(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             for field, errors in exc.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
+        except services.MailNotSent as exc:
+            messages.error(request, str(exc))
+            return redirect("accounts:team")
         else:
             messages.success(
                 request,

@@ -114,11 +114,12 @@ def test_removal_from_a_shelter_ends_every_token(caseworker_a, password, shelter
 def test_a_token_made_before_a_password_change_fails_even_if_it_was_not_deleted(caseworker_a, password, records_a):
     token = signed_in_token("alice", password)
     stored = ApiToken.objects.get()
+    made_at = stored.created
     caseworker_a.set_password("another-long-password-2")
     caseworker_a.save()
     # As if the deletion had been lost: the token's row is back, but it predates the new password.
     ApiToken.objects.bulk_create([stored])
-    ApiToken.objects.update(created=stored.created)  # auto_now_add stamped the re-insert
+    ApiToken.objects.update(created=made_at)  # auto_now_add stamped the re-insert
 
     assert client_with(token).get(VICTIMS).status_code == 401
 

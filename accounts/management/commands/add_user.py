@@ -1,7 +1,7 @@
 import os
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import transaction
 
 from accounts import services
@@ -25,6 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--email", default="")
         parser.add_argument("--superuser", action="store_true", help="also give Django admin superuser rights")
 
+    @no_translations  # one-line English errors, as every command of the project
     def handle(self, *args, username: str, role: str, shelter: list[str], password: str | None, **options):
         if role not in Role.values:
             raise CommandError(f"--role must be one of {', '.join(Role.values)}, not {role!r}")

@@ -1,6 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from accounts import services
 from shelters.models import SHELTER_ROLES, Role, Shelter
@@ -17,6 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("--role", required=True, help="caseworker, coordinator, program_staff or partner")
         parser.add_argument("--shelter", metavar="SLUG", help="the shelter, for caseworker and coordinator")
 
+    @no_translations  # one-line English errors, as every command of the project
     def handle(self, *args, email: str, role: str, shelter: str | None, **options):
         if role not in Role.values:
             raise CommandError(f"--role must be one of {', '.join(Role.values)}, not {role!r}")
@@ -30,13 +30,13 @@ class Command(BaseCommand):
             if target is None:
                 raise CommandError(f"no shelter with slug {shelter}")
         try:
-            with transaction.atomic():
-                invitation, link = services.invitation_create(
-                    actor=None, email=email, role=role, shelter=target, channel="command"
-                )
+            invitation, link = services.invitation_create(
+                actor=None, email=email, role=role, shelter=target, channel="command"
+            )
         except ValidationError as exc:
             raise CommandError(" ".join(" ".join(messages) for messages in exc.message_dict.values())) from exc
-        self.stdout.write(
-            f"Invitation sent to {email} ({role}), valid until {invitation.expires_at:%Y-%m-%d %H:%M %Z}:"
-        )
+        except services.MailNotSent as exc:
+            self.stderr.write(str(exc))
+            invitation, link = exc.invitation, exc.link
+        self.stdout.write(f"Invitation for {email} ({role}), valid until {invitation.expires_at:%Y-%m-%d %H:%M %Z}:")
         self.stdout.write(link)

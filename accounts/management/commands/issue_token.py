@@ -1,5 +1,5 @@
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.utils.formats import date_format
 
 from accounts import services
@@ -17,6 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("username")
         parser.add_argument("--days", type=int, required=True, help="how long it works, 1 to 365")
 
+    @no_translations  # one-line English errors, as every command of the project
     def handle(self, *args, username: str, days: int, **options):
         user = User.objects.filter(username=username).first()
         if user is None:

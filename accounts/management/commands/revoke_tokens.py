@@ -1,4 +1,4 @@
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 
 from accounts import services
 from shelters.models import User
@@ -10,6 +10,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("username")
 
+    @no_translations  # one-line English errors, as every command of the project
     def handle(self, *args, username: str, **options):
         user = User.objects.filter(username=username).first()
         if user is None:

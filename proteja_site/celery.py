@@ -17,4 +17,9 @@ app.conf.beat_schedule = {
         "task": "indicators.tasks.recompute_recent_months",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Every night, delete API tokens that have expired (they already sign nothing in).
+    "delete-expired-tokens": {
+        "task": "accounts.tasks.delete_expired_tokens",
+        "schedule": crontab(hour=3, minute=15),
+    },
 }

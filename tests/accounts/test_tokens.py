@@ -189,3 +189,15 @@ def test_expired_tokens_are_deleted_by_the_cleanup(caseworker_a):
 
     assert services.delete_expired_tokens() == 1
     assert list(ApiToken.objects.values_list("digest", flat=True)) == [kept.digest]
+
+
+def test_the_nightly_task_deletes_expired_tokens(caseworker_a):
+    from accounts.tasks import delete_expired_tokens
+    from proteja_site.celery import app
+
+    services.token_issue(user=caseworker_a)
+    ApiToken.objects.update(expiry=timezone.now() - timedelta(minutes=1))
+
+    assert delete_expired_tokens.apply().get() == 1
+    assert not ApiToken.objects.exists()
+    assert app.conf.beat_schedule["delete-expired-tokens"]["task"] == delete_expired_tokens.name

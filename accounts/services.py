@@ -9,10 +9,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from smtplib import SMTPException
 
 from django.conf import settings
+from django.contrib.auth.models import Group, Permission
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
@@ -228,6 +230,64 @@ def account_set_active(
         )
         if not active:
             end_credentials(user=user, actor=actor, why="deactivated", channel=channel, address=address)
+    return user
+
+
+def privileges_set(
+    *,
+    actor: User | None,
+    user: User,
+    is_superuser: bool | None = None,
+    groups: Iterable[Group] | None = None,
+    permissions: Iterable[Permission] | None = None,
+    channel: str = "",
+    address: str | None = None,
+) -> User:
+    """Superuser rights, groups and raw permissions (None: left as they are).
+
+    Only a superuser (or the command line) gives them, and never to an account that reaches case
+    records: shelter access comes from a shelter role and membership, given by coordinators alone.
+    Audited as a role change, and the account's tokens end, as with a role change.
+    """
+    if actor is not None:
+        _refuse_unless(
+            actor.is_superuser and selectors.may_manage_account(actor, user), _("You may not change this account.")
+        )
+        _refuse_unless(
+            user.role not in SHELTER_ROLES and not selectors.shelter_ids_of(user),
+            _("Only a shelter's coordinators give access to its case records."),
+        )
+    changed: list[str] = []
+    if is_superuser is not None and is_superuser != user.is_superuser:
+        changed.append(f"is_superuser:{user.is_superuser}->{is_superuser}")
+    new_groups = None if groups is None else list(groups)
+    if new_groups is not None and {group.pk for group in new_groups} != set(user.groups.values_list("pk", flat=True)):
+        changed.append("groups")
+    new_permissions = None if permissions is None else list(permissions)
+    if new_permissions is not None and {permission.pk for permission in new_permissions} != set(
+        user.user_permissions.values_list("pk", flat=True)
+    ):
+        changed.append("user_permissions")
+    if not changed:
+        return user
+    with transaction.atomic():
+        if is_superuser is not None and is_superuser != user.is_superuser:
+            user.is_superuser = is_superuser
+            user.save(update_fields=["is_superuser"])
+        if "groups" in changed:
+            user.groups.set(new_groups)
+        if "user_permissions" in changed:
+            user.user_permissions.set(new_permissions)
+        audit_account_event(
+            actor=actor,
+            action=AuditAction.ROLE_CHANGED,
+            subject=user,
+            shelter_ids=selectors.shelter_ids_of(user),
+            fields=changed,
+            channel=channel,
+            address=address,
+        )
+        end_credentials(user=user, actor=actor, why="privileges_changed", channel=channel, address=address)
     return user
 
 

@@ -1,13 +1,15 @@
-"""Django admin: program staff manage shelters, users and memberships and never see a
-case record; shelter staff see their own shelters' records only, through the
-same selectors and services as the API."""
+"""Django admin: program staff manage shelters and never see a case record; shelter staff see
+their own shelters' records only, through the same selectors and services as the API.
+
+Accounts (users, invitations) are in `accounts.admin`; memberships have no admin page at all:
+access to a shelter's case records is given only by its coordinators or the operator's command line.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 
@@ -20,13 +22,11 @@ from .models import (
     CaseRecord,
     FollowUp,
     LegalAction,
-    Membership,
     Referral,
     Role,
     Service,
     Shelter,
     Training,
-    User,
     Victim,
 )
 from .selectors import (
@@ -44,7 +44,7 @@ def is_program_admin(request: HttpRequest) -> bool:
 
 
 class ProgramStaffAdmin(admin.ModelAdmin):
-    """Shelters, users and memberships: program staff (and role-less superusers) only."""
+    """Program staff (and role-less superusers) only."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return is_program_admin(request)
@@ -63,33 +63,10 @@ class ShelterAdmin(ProgramStaffAdmin):
     search_fields = ("name", "slug", "agreement_number")
     prepopulated_fields = {"slug": ("name",)}
 
-
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ("shelter",)
-
-
-@admin.register(User)
-class UserAdmin(ProgramStaffAdmin, BaseUserAdmin):
-    list_display = ("username", "role", "email", "is_active", "is_staff", "last_login")
-    list_filter = ("role", "is_active", "is_staff")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("PROTEJA", {"fields": ("role",)}))
-    add_fieldsets = (*BaseUserAdmin.add_fieldsets, ("PROTEJA", {"fields": ("role",)}))
-    inlines = [MembershipInline]
-
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
-        # Only a superuser can hand out superuser rights or raw permissions.
-        if request.user.is_superuser:
-            return ()
-        return ("is_superuser", "user_permissions", "groups")
-
-
-@admin.register(Membership)
-class MembershipAdmin(ProgramStaffAdmin):
-    list_display = ("user", "shelter", "created_at")
-    list_filter = ("shelter",)
-    autocomplete_fields = ("user", "shelter")
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A shelter's case records protect it, and its delete confirmation would list them, its
+        # memberships (its staff) and its invitations: no shelter is deleted in admin, by anyone.
+        return False
 
 
 class CaseRecordAdmin(admin.ModelAdmin):

@@ -96,9 +96,7 @@ class SeparationOfDuties(RuleBasedStateMachine):
 
     @rule(actor=st.sampled_from(ACTORS), who=st.sampled_from(ACTORS), active=st.booleans())
     def set_active(self, actor: str, who: str, active: bool) -> None:
-        self.attempt(
-            lambda: services.account_set_active(actor=self.actor(actor), user=self.actor(who), active=active)
-        )
+        self.attempt(lambda: services.account_set_active(actor=self.actor(actor), user=self.actor(who), active=active))
 
     @rule(actor=st.sampled_from(ACTORS), role=st.sampled_from(ROLES), shelter=st.sampled_from(["a", "b", None]))
     def invite_and_join(self, actor: str, role: str, shelter: str | None) -> None:

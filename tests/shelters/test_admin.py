@@ -92,19 +92,30 @@ def test_program_staff_cannot_open_a_victim_by_its_id(program_staff, records):
     assert b"SA-00001" not in response.content
 
 
-def test_program_staff_manage_shelters_users_and_memberships(program_staff):
+def test_program_staff_manage_shelters_and_accounts_and_memberships_have_no_admin(program_staff):
     client = client_for(program_staff)
 
-    for page in ("shelter", "user", "membership"):
+    for page in ("shelter", "user"):
         assert client.get(f"/admin/shelters/{page}/").status_code == 200
+    # Access to a shelter's case records is given by its coordinators only, never in admin.
+    assert client.get("/admin/shelters/membership/").status_code == 404
+
+
+def test_program_staff_cannot_delete_a_shelter(program_staff, records, shelter_a):
+    client = client_for(program_staff)
+
+    assert client.get(f"/admin/shelters/shelter/{shelter_a.pk}/delete/").status_code == 403
+    assert client.post(f"/admin/shelters/shelter/{shelter_a.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert type(shelter_a).objects.filter(pk=shelter_a.pk).exists()
 
 
 @pytest.mark.parametrize("persona", ["caseworker_a", "coordinator_a", "caseworker_b"])
 def test_shelter_staff_cannot_manage_shelters_or_users(request, persona):
     client = client_for(request.getfixturevalue(persona))
 
-    for page in ("shelter", "user", "membership"):
+    for page in ("shelter", "user"):
         assert client.get(f"/admin/shelters/{page}/").status_code == 403
+    assert client.get("/admin/shelters/membership/").status_code == 404
 
 
 def test_a_partner_cannot_use_admin(partner):

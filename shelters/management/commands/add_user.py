@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts import two_factor
 from shelters.models import SHELTER_ROLES, Membership, Role, Shelter, User
 
 
@@ -17,8 +18,18 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="defaults to the PROTEJA_PASSWORD environment variable")
         parser.add_argument("--email", default="")
         parser.add_argument("--superuser", action="store_true", help="also give Django admin superuser rights")
+        parser.add_argument(
+            "--otp-secret",
+            metavar="BASE32",
+            help="give the account a TOTP device (RFC 6238, SHA-1, 6 digits, 30 s) with this secret",
+        )
 
     def handle(self, *args, username: str, role: str, shelter: list[str], password: str | None, **options):
+        if options.get("otp_secret") is not None:
+            try:
+                two_factor.parse_base32_secret(options["otp_secret"])  # before anything is read or written
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         if role not in Role.values:
             raise CommandError(f"--role must be one of {', '.join(Role.values)}, not {role!r}")
         if role in SHELTER_ROLES and not shelter:
@@ -51,6 +62,9 @@ class Command(BaseCommand):
             Membership.objects.filter(user=user).exclude(shelter__in=shelters).delete()
             for item in shelters:
                 Membership.objects.get_or_create(user=user, shelter=item)
+            if options.get("otp_secret") is not None:
+                two_factor.give_totp_device(user, options["otp_secret"])
         verb = "Created" if created else "Updated"
         where = f" at {', '.join(s.slug for s in shelters)}" if shelters else ""
-        self.stdout.write(f"{verb} {username} ({role}){where}")
+        device = " with a TOTP device" if options.get("otp_secret") is not None else ""
+        self.stdout.write(f"{verb} {username} ({role}){where}{device}")

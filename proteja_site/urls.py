@@ -2,6 +2,9 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts import urls as account_urls
+from accounts import views as account_views
+
 # Each app owns its API routes in `<app>/api_urls.py`; they all live under /api/v1/.
 api_v1 = [
     path("", include("accounts.api_urls")),
@@ -12,12 +15,18 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The admin's and DRF's sign-in pages ask for no second factor's code: they send to the site's sign-in.
+    path("admin/login/", account_views.sign_in_elsewhere, {"default_next": "/admin/"}, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Session login and logout links for the browsable API.
+    path("api/auth/login/", account_views.sign_in_elsewhere, {"default_next": "/api/v1/"}, name="api-auth-login"),
     path("api/auth/", include("rest_framework.urls")),
+    # The site's sign-in (with the second factor's code) and account pages, before Django's own.
+    path("accounts/", include(account_urls.sign_in_urlpatterns)),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("shelters.urls")),

@@ -13,14 +13,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from proteja_site.api import RESPONSE_400, RESPONSE_401, RESPONSE_429
-from shelters.audit import audit_account_event
-from shelters.models import AuditAction
 
 from . import services, two_factor
 from .addresses import client_address
 from .authentication import ExpiringTokenAuthentication
 from .models import ApiToken
-from .selectors import shelter_ids_of
 from .serializers import TokenRequestSerializer, TokenSerializer
 from .throttling import AddressScopedRateThrottle
 
@@ -80,15 +77,8 @@ class TokenView(APIView):
             if not code:
                 raise ValidationError({"otp": [_("This account has a second factor: send its 6-digit code as otp.")]})
             if two_factor.verify_code(user, code) is None:
-                audit_account_event(
-                    actor=user,
-                    action=AuditAction.SIGNIN_FAILED,
-                    subject=user,
-                    shelter_ids=shelter_ids_of(user),
-                    fields=["otp"],
-                    channel="api",
-                    address=address,
-                )
+                # Audited, and a failed sign-in for django-axes (its middleware answers 429 once that locks).
+                two_factor.code_refused(request=http_request, user=user, channel="api", address=address)
                 raise ValidationError({"otp": [_("Wrong or expired code.")]})
         elif two_factor.needs_second_factor(user):
             raise ValidationError(

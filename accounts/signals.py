@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
@@ -27,3 +28,17 @@ def password_was_set(sender: type[User], instance: User, created: bool, **kwargs
         reset=getattr(instance, "password_reset", False),
         channel=getattr(instance, "password_channel", ""),
     )
+
+
+@receiver(user_logged_in, dispatch_uid="accounts.signed_in_without_second_factor")
+def signed_in_without_second_factor(sender: Any, request: Any, user: User, **kwargs: Any) -> None:
+    """An account with no second factor at sign-in: its session need not be checked for one on every request.
+
+    (accounts.middleware; a sign-in with a code, or the enrolment of one, verifies the session instead.)
+    """
+    if request is None or not hasattr(request, "session") or getattr(user, "otp_device", None) is not None:
+        return
+    from . import two_factor
+
+    if not two_factor.has_second_factor(user):
+        request.session[two_factor.NO_SECOND_FACTOR_AT_SIGN_IN] = user.pk

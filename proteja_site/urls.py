@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.urls import password_urlpatterns
+from accounts import urls as account_urls
+from accounts import views as account_views
 
 # Each app owns its API routes in `<app>/api_urls.py`; they all live under /api/v1/.
 api_v1 = [
@@ -14,14 +15,17 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    # The admin's and DRF's sign-in pages ask for no second factor's code: they send to the site's sign-in.
+    path("admin/login/", account_views.sign_in_elsewhere, {"default_next": "/admin/"}, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Session login and logout links for the browsable API.
+    path("api/auth/login/", account_views.sign_in_elsewhere, {"default_next": "/api/v1/"}, name="api-auth-login"),
     path("api/auth/", include("rest_framework.urls")),
-    # Password reset and change through accounts' views (audited), then Django's others (login, done pages).
-    path("accounts/", include(password_urlpatterns)),
+    # The site's sign-in (with the second factor's code), password reset and change (audited), before Django's own.
+    path("accounts/", include(account_urls.unnamespaced_urlpatterns)),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -29,6 +29,17 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def second_factor_only_where_tested(request, settings):
+    """Tests run with DEBUG off, where REQUIRE_2FA defaults to on; only tests marked `two_factor` keep it.
+
+    Tests of pages, admin and API sign in program staff and coordinators without a device: what they test is
+    not the second factor, which tests/accounts/test_two_factor.py tests with it on. Accounts that have a
+    device still must give its code with REQUIRE_2FA off.
+    """
+    settings.REQUIRE_2FA = request.node.get_closest_marker("two_factor") is not None
+
+
 @pytest.fixture
 def shelter_a(db):
     return ShelterFactory(slug="shelter-a", name="Shelter A")

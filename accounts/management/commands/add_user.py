@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import transaction
 
-from accounts import services
+from accounts import services, two_factor
 from shelters.audit import audit_account_event
 from shelters.models import SHELTER_ROLES, AuditAction, Membership, Role, Shelter, User
 
@@ -24,9 +24,19 @@ class Command(BaseCommand):
         parser.add_argument("--password", help="defaults to the PROTEJA_PASSWORD environment variable")
         parser.add_argument("--email", default="")
         parser.add_argument("--superuser", action="store_true", help="also give Django admin superuser rights")
+        parser.add_argument(
+            "--otp-secret",
+            metavar="BASE32",
+            help="give the account a TOTP device (RFC 6238, SHA-1, 6 digits, 30 s) with this secret",
+        )
 
     @no_translations  # one-line English errors, as every command of the project
     def handle(self, *args, username: str, role: str, shelter: list[str], password: str | None, **options):
+        if options.get("otp_secret") is not None:
+            try:
+                two_factor.parse_base32_secret(options["otp_secret"])  # before anything is read or written
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
         if role not in Role.values:
             raise CommandError(f"--role must be one of {', '.join(Role.values)}, not {role!r}")
         if role in SHELTER_ROLES and not shelter:
@@ -69,6 +79,9 @@ class Command(BaseCommand):
                 services.membership_remove(actor=None, user=user, shelter=membership.shelter, channel=CHANNEL)
             for item in shelters:
                 services.membership_add(actor=None, user=user, shelter=item, channel=CHANNEL)
+            if options.get("otp_secret") is not None:
+                two_factor.give_totp_device(user, options["otp_secret"])
         verb = "Created" if created else "Updated"
         where = f" at {', '.join(s.slug for s in shelters)}" if shelters else ""
-        self.stdout.write(f"{verb} {username} ({role}){where}")
+        device = " with a TOTP device" if options.get("otp_secret") is not None else ""
+        self.stdout.write(f"{verb} {username} ({role}){where}{device}")

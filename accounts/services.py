@@ -470,3 +470,30 @@ def invitation_revoke(*, actor: User | None, invitation: Invitation, channel: st
                 shelter_ids=[invitation.shelter_id] if invitation.shelter_id else [],
                 channel=channel,
             )
+
+
+# --- Lock-outs --------------------------------------------------------------------------------------------------
+
+
+def account_unlock(*, actor: User | None, user: User, channel: str = "", address: str | None = None) -> int:
+    """Lift django-axes' lock-out of `user` now: their failed sign-ins, from every address, are forgotten.
+
+    Whoever may deactivate the account may unlock it (`may_manage_account`; the command line always).
+    Returns how many of axes' failure records were cleared; UNLOCKED is audited when there were any.
+    """
+    # Imported here so that this file's import block stays as others edit it; axes is always installed.
+    from axes.utils import reset as axes_reset
+
+    _refuse_unless(selectors.may_manage_account(actor, user), _("You may not unlock this account."))
+    with transaction.atomic():
+        cleared = axes_reset(username=user.get_username())
+        if cleared:
+            audit_account_event(
+                actor=actor,
+                action=AuditAction.UNLOCKED,
+                subject=user,
+                shelter_ids=selectors.shelter_ids_of(user),
+                channel=channel,
+                address=address,
+            )
+    return cleared

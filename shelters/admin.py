@@ -7,9 +7,12 @@ access to a shelter's case records is given only by its coordinators or the oper
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 
@@ -29,6 +32,7 @@ from .models import (
     Training,
     Victim,
 )
+from .refusals import record_refusal
 from .selectors import (
     audit_trail_visible_to,
     can_see_case_records,
@@ -69,8 +73,11 @@ class ShelterAdmin(ProgramStaffAdmin):
         return False
 
 
+CHANNEL = "admin"
+
+
 class CaseRecordAdmin(admin.ModelAdmin):
-    """Case records for shelter staff: scoped by the selector, written by the services, views audited."""
+    """Case records for shelter staff: scoped by the selector, written by the services, views and refusals audited."""
 
     exclude = ("shelter",)
 
@@ -101,9 +108,42 @@ class CaseRecordAdmin(admin.ModelAdmin):
 
     def get_object(self, request: HttpRequest, object_id: str, from_field: str | None = None) -> Any:
         obj = super().get_object(request, object_id, from_field)
-        if obj is not None and obj.personal_fields and request.method == "GET":
+        if obj is None:
+            # Another shelter's record, or none: admin answers "doesn't exist"; the view audits the refusal.
+            request.case_record_missing = True
+        elif obj.personal_fields and request.method == "GET":
             audit_views(actor=request.user, records=[obj], channel="admin")
         return obj
+
+    def _refusals_audited(self, request: HttpRequest, object_id: str | None, view: Callable[[], Any]) -> Any:
+        """Run an admin view; audit a 403 (a role that may not see case records) or an id it may not see.
+
+        Outside the view's own transaction, so that the entry stays when the view raises PermissionDenied.
+        """
+        request.case_record_missing = False
+        record_id = unquote(object_id) if object_id else ""
+        try:
+            response = view()
+        except PermissionDenied:
+            record_refusal(
+                request,
+                actor=request.user,
+                record_type=self.model._meta.model_name,
+                record_id=record_id,
+                status=403,
+                channel=CHANNEL,
+            )
+            raise
+        if request.case_record_missing:
+            record_refusal(
+                request,
+                actor=request.user,
+                record_type=self.model._meta.model_name,
+                record_id=record_id,
+                status=404,
+                channel=CHANNEL,
+            )
+        return response
 
     def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
         form_class = super().get_form(request, obj, change, **kwargs)
@@ -149,10 +189,28 @@ class CaseRecordAdmin(admin.ModelAdmin):
             services.record_delete(actor=request.user, record=obj, channel="admin")
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):  # type: ignore[no-untyped-def]
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except _Refused:
-            return HttpResponseRedirect(request.get_full_path())
+        def view() -> Any:
+            try:
+                return super(CaseRecordAdmin, self).changeform_view(request, object_id, form_url, extra_context)
+            except _Refused:
+                return HttpResponseRedirect(request.get_full_path())
+
+        return self._refusals_audited(request, object_id, view)
+
+    def delete_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
+        return self._refusals_audited(
+            request, object_id, lambda: super(CaseRecordAdmin, self).delete_view(request, object_id, extra_context)
+        )
+
+    def history_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
+        return self._refusals_audited(
+            request, object_id, lambda: super(CaseRecordAdmin, self).history_view(request, object_id, extra_context)
+        )
+
+    def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
+        return self._refusals_audited(
+            request, None, lambda: super(CaseRecordAdmin, self).changelist_view(request, extra_context)
+        )
 
 
 class _Refused(Exception):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import ValidationError
@@ -42,12 +43,14 @@ from .filters import (
 )
 from .models import CaseRecord, FollowUp, LegalAction, Referral, Service, Shelter, Training, Victim
 from .permissions import CanSeeCaseRecords, ReadAnyRoleWriteProgramStaff
+from .refusals import record_refusal
 from .selectors import case_shelters_of, records_visible_to, victims_visible_to
 from .serializers import (
     LINKED_RECORDS,
     SHELTER_SLUGS,
     FollowUpSerializer,
     LegalActionSerializer,
+    RecordNotFound,
     ReferralSerializer,
     ServiceSerializer,
     ShelterSerializer,
@@ -80,9 +83,36 @@ class CaseRecordViewSet(viewsets.ModelViewSet):
 
     def get_object(self) -> CaseRecord:
         # List filters do not apply to a single record.
-        record = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        try:
+            record = get_object_or_404(self.get_queryset(), pk=self.kwargs["pk"])
+        except Http404 as exc:
+            raise RecordNotFound(record_type=self.model._meta.model_name, record_id=self.kwargs["pk"]) from exc
         self.check_object_permissions(self.request, record)
         return record
+
+    def handle_exception(self, exc: Exception) -> Response:
+        """Every refusal is audited: 401 and 403 for the endpoint, 404 for a record asked for or named as a link.
+
+        Only here, on the way out of a refused request: a successful one costs no query more.
+        """
+        response = super().handle_exception(exc)
+        if isinstance(exc, RecordNotFound):
+            record_type, record_id = exc.record_type, exc.record_id
+        elif response.status_code in (status.HTTP_401_UNAUTHORIZED, status.HTTP_403_FORBIDDEN):
+            record_type, record_id = self.model._meta.model_name, self.kwargs.get("pk", "")
+        else:
+            return response
+        request = self.request
+        record_refusal(
+            request._request,
+            # Set only once authentication ran (as AnonymousUser when it failed); never authenticate again here.
+            actor=getattr(request, "_user", None),
+            record_type=record_type,
+            record_id=record_id,
+            status=response.status_code,
+            channel=CHANNEL,
+        )
+        return response
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The selector's subquery decides what is visible. Repeating the same shelters as a literal

@@ -43,6 +43,18 @@ LINKED_RECORDS = "linked_records"
 SHELTER_SLUGS = "shelter_slugs"
 
 
+class RecordNotFound(NotFound):
+    """A 404 for a case record asked for by URL or named as a link: the API audits it as a refusal.
+
+    `record_id` is the id asked for (a UUID, or a shelter's id), or "" when it named nothing.
+    """
+
+    def __init__(self, detail: Any = None, *, record_type: str, record_id: Any = "") -> None:
+        super().__init__(detail)
+        self.record_type = record_type
+        self.record_id = record_id
+
+
 class VisibleRecordField(serializers.PrimaryKeyRelatedField):
     """A link by UUID to a case record the requesting user may see.
 
@@ -81,7 +93,11 @@ class VisibleRecordField(serializers.PrimaryKeyRelatedField):
         else:
             record = self.get_queryset().filter(pk=pk).first()
         if record is None:
-            raise NotFound(f"{self.field_name}: no {self.model._meta.verbose_name} with this id.")
+            raise RecordNotFound(
+                f"{self.field_name}: no {self.model._meta.verbose_name} with this id.",
+                record_type=self.model._meta.model_name,
+                record_id=pk,
+            )
         return record
 
 
@@ -123,7 +139,11 @@ class VisibleShelterField(serializers.SlugRelatedField):
         # A slug with a NUL byte names no shelter (and PostgreSQL refuses to compare it).
         shelter = None if "\x00" in data else self.get_queryset().filter(slug=data).first()
         if shelter is None:
-            raise NotFound(f"{self.field_name}: no shelter “{data}” among yours.")
+            # The refusal names the shelter by id when there is one (a slug typed by the client is not kept).
+            other = None if "\x00" in data else Shelter.objects.filter(slug=data).values_list("pk", flat=True).first()
+            raise RecordNotFound(
+                f"{self.field_name}: no shelter “{data}” among yours.", record_type="shelter", record_id=other or ""
+            )
         return shelter
 
 

@@ -69,6 +69,7 @@ from .models import (
     Victim,
     VictimRole,
 )
+from .refusals import record_refusal
 from .selectors import can_see_case_records, case_shelters_of, is_coordinator_of, records_visible_to, victims_visible_to
 
 CHANNEL = "web"
@@ -80,14 +81,29 @@ FOLLOW_UP_INTERVAL = timedelta(days=30)
 FOLLOW_UP_PERIOD = timedelta(days=365)
 
 
-def shelter_staff_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed-in shelter staff only; never stored by a browser or a proxy (the page may show case data)."""
+def shelter_staff_page(view: Callable[..., HttpResponse] | None = None, *, record_type: str | None = "victim") -> Any:
+    """Signed-in shelter staff only; never stored by a browser or a proxy (the page may show case data).
+
+    Another role's visit is refused (403) and audited as a refusal of `record_type` (the case the URL
+    names, if any); `record_type=None` for a page that shows no case record (the Annex 2 totals).
+    """
+    if view is None:
+        return lambda view: shelter_staff_page(view, record_type=record_type)
 
     @login_required
     @never_cache
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not can_see_case_records(request.user):
+            if record_type is not None:
+                record_refusal(
+                    request,
+                    actor=request.user,
+                    record_type=record_type,
+                    record_id=kwargs.get("pk", ""),
+                    status=403,
+                    channel=CHANNEL,
+                )
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -300,8 +316,12 @@ TIMELINE_MODELS: list[tuple[type[CaseRecord], str]] = [
 
 
 def _case(request: HttpRequest, pk: Any) -> Victim:
-    """The case, if the user may see it; another shelter's case does not exist for them (404)."""
-    return get_object_or_404(victims_visible_to(request.user).select_related("shelter", "primary_victim"), pk=pk)
+    """The case, if the user may see it; another shelter's case does not exist for them (404, audited)."""
+    try:
+        return get_object_or_404(victims_visible_to(request.user).select_related("shelter", "primary_victim"), pk=pk)
+    except Http404:
+        record_refusal(request, actor=request.user, record_type="victim", record_id=pk, status=404, channel=CHANNEL)
+        raise
 
 
 @shelter_staff_page
@@ -415,7 +435,7 @@ def child_new(request: HttpRequest, pk: Any) -> HttpResponse:
 # --- Trainings --------------------------------------------------------------------------------------------------
 
 
-@shelter_staff_page
+@shelter_staff_page(record_type="training")
 def trainings(request: HttpRequest) -> HttpResponse:
     shelter = current_shelter(request)
     form = TrainingForm(request.POST if request.method == "POST" else None)
@@ -445,7 +465,7 @@ def _default_months(shelter: Shelter) -> tuple[date, date]:
     return first, this_month
 
 
-@shelter_staff_page
+@shelter_staff_page(record_type=None)
 def annex2(request: HttpRequest) -> HttpResponse:
     """The shelter's Annex 2 table for the chosen months, read-only."""
     shelter = current_shelter(request)

@@ -62,3 +62,9 @@ def test_a_signed_in_person_changes_her_own_password(client, caseworker_a, passw
     assert caseworker_a.check_password(NEW)
     entry = AuditEntry.objects.get(action="password_changed")
     assert (entry.actor, entry.channel) == (caseworker_a, "web")
+
+
+def test_the_sign_in_page_offers_the_reset(client):
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+
+    assert 'href="/accounts/password_reset/"' in page and "¿Olvidó su contraseña?" in page

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
 from indicators.exceptions import MonthLocked
+from proteja_site.api import MONTH_INVALID, parse_month
 
 from .models import FollowUp, LegalAction, Referral, Service, Training, Victim, VictimRole
 
@@ -235,19 +236,10 @@ class CaseFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update({"autocomplete": "off", "type": "search"})
 
 
-def parse_month(value: str) -> date | None:
-    """ "YYYY-MM" (what a month input sends) to the first day of that month; None when it is not one."""
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1) if 1900 <= year <= 9999 else None
-    except ValueError:
-        return None
-
-
 class MonthField(forms.CharField):
     widget = MonthInput
 
-    default_error_messages = {"invalid": _("Give a month as YYYY-MM.")}
+    default_error_messages = {"invalid": MONTH_INVALID}
 
     def to_python(self, value: Any) -> date | None:
         if isinstance(value, date):

@@ -88,6 +88,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # An oversized API body is refused before anything reads it (API_MAX_BODY_BYTES).
+    "proteja_site.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -231,11 +233,24 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "proteja_site.api.exception_handler",
+    # JSON nested more than proteja_site.parsers.MAX_JSON_DEPTH deep is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "proteja_site.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("THROTTLE_TOKEN_RATE", "20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# The largest API request body: a bulk of 1,000 records with every notes field full (5,000 characters,
+# some written as \u escapes) is about 7 MB.
+API_MAX_BODY_BYTES = envint("API_MAX_BODY_MB", 10) * 1024 * 1024
+# Django's own bound on a body it reads (DRF reads JSON through it too), 2.5 MB by default, would refuse such
+# a bulk with a bare "Bad Request"; pages' forms are far smaller either way.
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 # API tokens (django-rest-knox, accounts.ApiToken): stored as SHA-512 digests, ending after TOKEN_TTL_HOURS,
 # and at once when their owner's password, active flag, role or shelters change.

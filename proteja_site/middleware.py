@@ -1,0 +1,34 @@
+"""Edges every request passes: the size of what the API is sent."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+
+class RequestBodyLimitMiddleware:
+    """An API body larger than `settings.API_MAX_BODY_BYTES` answers 400 before anything reads it.
+
+    DRF's parsers read the whole body into memory and, unlike Django's form parsing, check no size
+    (DATA_UPLOAD_MAX_MEMORY_SIZE). Django reads no more of a body than its Content-Length says (a body
+    without one reads as empty), so the header bounds what any view can be made to read.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info.startswith("/api/"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0  # what Django reads such a body as
+            limit = settings.API_MAX_BODY_BYTES
+            if length > limit:
+                return JsonResponse(
+                    {"detail": f"The request body is larger than {limit} bytes ({limit // (1024 * 1024)} MiB)."},
+                    status=400,
+                )
+        return self.get_response(request)

@@ -1,4 +1,4 @@
-"""Edges every request passes: the size of what the API is sent."""
+"""Edges every API request passes: what may keep a copy of the answer, and the size of what it is sent."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.cache import add_never_cache_headers
 
 
 class RequestBodyLimitMiddleware:
@@ -32,3 +33,22 @@ class RequestBodyLimitMiddleware:
                     status=400,
                 )
         return self.get_response(request)
+
+
+class ApiNoStoreMiddleware:
+    """Every answer under /api/ is sent with `Cache-Control: no-store` (and private, max-age=0).
+
+    Case records, the token, names in the audit trail and every shelter's table are personal or
+    confidential, and each answer is for one account: no browser, proxy or partner's HTTP cache should keep
+    a copy. All of the API rather than a list of endpoints, so that a new endpoint cannot be forgotten;
+    the price, refetching aggregates and the schema, is small.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path_info.startswith("/api/"):
+            add_never_cache_headers(response)
+        return response

@@ -88,7 +88,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # An oversized API body is refused before anything reads it (API_MAX_BODY_BYTES).
+    # No API answer may be kept by a cache (its own refusals included); an oversized API body is refused
+    # before anything reads it (API_MAX_BODY_BYTES).
+    "proteja_site.middleware.ApiNoStoreMiddleware",
     "proteja_site.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

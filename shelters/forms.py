@@ -73,6 +73,11 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def say_birth_year_bounds(form: forms.Form) -> None:
+    """The input says the bounds the model holds to (1900 to this year), not the field type's own 0."""
+    form.fields["birth_year"].widget.attrs.update({"min": 1900, "max": timezone.localdate().year})
+
+
 class VictimForm(ServiceValidatedForm):
     """Registering a primary victim at intake."""
 
@@ -102,6 +107,7 @@ class VictimForm(ServiceValidatedForm):
         self.fields["nationality"].initial = "MX"
         for name in ("given_name", "family_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+        say_birth_year_bounds(self)
 
 
 class ChildForm(ServiceValidatedForm):
@@ -117,11 +123,29 @@ class ChildForm(ServiceValidatedForm):
         self.fields["nationality"].initial = "MX"
         for name in ("given_name", "family_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+        say_birth_year_bounds(self)
+
+
+MAX_CHILDREN_AT_INTAKE = 10
+
+
+class BaseChildFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": _("Register at most %(num)d children here; add more from the case page."),
+    }
 
 
 # Blank child rows are ignored (a form nobody typed in is "unchanged"); three cover most families,
-# and "add a child" on the case page covers the rest.
-ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=10)
+# and "add a child" on the case page covers the rest. The page says at most ten (MAX_NUM_FORMS), and the
+# server holds to it: without validate_max and absolute_max Django builds and saves up to 1,010 forms.
+ChildFormSet = forms.formset_factory(
+    ChildForm,
+    formset=BaseChildFormSet,
+    extra=3,
+    max_num=MAX_CHILDREN_AT_INTAKE,
+    validate_max=True,
+    absolute_max=MAX_CHILDREN_AT_INTAKE,
+)
 
 
 class SecondaryVictimForm(ChildForm):
@@ -213,6 +237,8 @@ class TrainingForm(ServiceValidatedForm):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = _today
         self.fields["sector"].choices = [c for c in self.fields["sector"].choices if c[0]]
+        # As the model holds: at least one attendee.
+        self.fields["attendees"].widget.attrs["min"] = 1
 
 
 class CaseFilterForm(forms.Form):

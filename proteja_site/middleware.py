@@ -1,4 +1,5 @@
-"""Edges every API request passes: what may keep a copy of the answer, and the size of what it is sent."""
+"""Edges every request passes: what the browser may do with a page, what may keep a copy of an API answer, and
+the size of what the API is sent."""
 
 from __future__ import annotations
 
@@ -51,4 +52,16 @@ class ApiNoStoreMiddleware:
         response = self.get_response(request)
         if request.path_info.startswith("/api/"):
             add_never_cache_headers(response)
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """`Permissions-Policy: settings.PERMISSIONS_POLICY` on every answer (Django sets no such header)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
         return response

@@ -83,7 +83,7 @@ def parse_month(value: object) -> date | None:
     return date(year, month, 1)
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2007-10"})
+@extend_schema_field({"type": "string", "pattern": r"^(19|[2-9]\d)\d{2}-(0[1-9]|1[0-2])$", "example": "2007-10"})
 class MonthField(serializers.Field):
     """A month as `YYYY-MM` in JSON, stored as the first day of the month."""
 

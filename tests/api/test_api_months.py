@@ -99,3 +99,13 @@ def test_a_quarter_before_1900_is_400_naming_it(request, api_as, persona, url):
     assert response.status_code == 400
     assert response["Content-Type"].startswith("application/json")
     assert list(response.json()) == ["quarter"]
+
+
+def test_the_schema_says_the_months_it_takes(program_staff, api_as):
+    import re
+
+    schema = api_as(program_staff).get("/api/schema/", {"format": "json"}).json()
+    pattern = schema["components"]["schemas"]["Shelter"]["properties"]["agreement_start"]["pattern"]
+
+    assert [bool(re.match(pattern, month)) for month in ["1900-01", "2007-10", "9999-12"]] == [True, True, True]
+    assert [bool(re.match(pattern, month)) for month in ["0001-01", "1899-12", "2007-13"]] == [False, False, False]

@@ -163,6 +163,12 @@ def test_admin_and_its_javascript_run_under_the_policy(seen, shelter_a, partner)
     assert watched.page.locator("#id_start_date").input_value() != ""
     watched.assert_no_violation("date picker")
 
+    # A shelter's slug written from its name as it is typed (prepopulate.js, URLify).
+    watched.open("/admin/shelters/shelter/add/")
+    watched.page.locator("#id_name").press_sequentially("Casa Nueva")
+    assert watched.page.locator("#id_slug").input_value() == "casa-nueva"
+    watched.assert_no_violation("prepopulated slug")
+
     # The user form, with the two-list selector of groups and permissions (SelectFilter2.js) for superusers.
     watched.open(f"/admin/shelters/user/{partner.pk}/change/")
     assert watched.page.locator(".selector-available").count() >= 1
@@ -193,6 +199,13 @@ def test_the_browsable_api_the_docs_and_the_report_run_under_the_policy(seen, sh
     watched.open("/api/docs/")
     watched.page.locator(".opblock").first.wait_for()
     assert watched.page.locator(".opblock").count() > 20
+    # "Try it out" on the indicators list: Swagger UI sends the request from the page (connect-src 'self').
+    operation = watched.page.locator(".opblock-get", has_text="/api/v1/indicators/").first
+    operation.locator(".opblock-summary").click()
+    operation.get_by_role("button", name="Try it out").click()
+    operation.get_by_role("button", name="Execute").click()
+    operation.locator(".live-responses-table tr.response .response-col_status").first.wait_for()
+    assert "200" in operation.locator(".live-responses-table tr.response .response-col_status").first.inner_text()
     watched.assert_no_violation("/api/docs/")
 
     # The printable quarterly report, with its stylesheet under the nonce.

@@ -7,6 +7,7 @@ import re
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -55,6 +56,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(bulk_error_detail(item_errors), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=validation_error_detail(exc))
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        # Django's own bounds on a form body (DATA_UPLOAD_MAX_NUMBER_FIELDS...): a bare HTML "Bad Request"
+        # otherwise; the API says what was wrong, in JSON like every other refusal.
+        return Response(
+            {"detail": "The request body has too many fields or files, or is too large; send the record as JSON."},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, IntegrityError):
         # A constraint the validation layer should have caught first; never a 500.
         return Response(

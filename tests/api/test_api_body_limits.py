@@ -114,3 +114,36 @@ def test_a_full_bulk_of_1000_services_with_the_longest_notes_fits(api_as, casewo
 
     assert response.status_code == 201, response.content[:300]
     assert Service.objects.count() == 1000
+
+
+@pytest.mark.parametrize("number", ["1" * 5000, "1e999999", "-1e999999"])
+def test_numbers_too_long_or_too_large_are_400(api_as, caseworker_a, number):
+    body = f'{{"date": "2007-10-05", "institution": "X", "sector": "government", "attendees": {number}}}'
+
+    response = send(api_as(caseworker_a), "post", "/api/v1/trainings/", body)
+
+    assert response.status_code == 400
+
+
+def form_body(fields: int) -> str:
+    return "&".join(f"f{index}=1" for index in range(fields))
+
+
+def multipart_body(fields: int) -> str:
+    parts = "".join(f'--b\r\nContent-Disposition: form-data; name="f{index}"\r\n\r\n1\r\n' for index in range(fields))
+    return parts + "--b--\r\n"
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/x-www-form-urlencoded", form_body(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)),
+        ("multipart/form-data; boundary=b", multipart_body(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)),
+    ],
+    ids=["form", "multipart"],
+)
+def test_a_form_body_with_too_many_fields_is_a_json_400(api_as, caseworker_a, content_type, body):
+    response = api_as(caseworker_a).post("/api/v1/trainings/", data=body, content_type=content_type)
+
+    assert response.status_code == 400
+    assert "too many fields" in response.json()["detail"]

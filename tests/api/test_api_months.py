@@ -109,3 +109,19 @@ def test_the_schema_says_the_months_it_takes(program_staff, api_as):
 
     assert [bool(re.match(pattern, month)) for month in ["1900-01", "2007-10", "9999-12"]] == [True, True, True]
     assert [bool(re.match(pattern, month)) for month in ["0001-01", "1899-12", "2007-13"]] == [False, False, False]
+
+
+def test_the_lock_and_submit_services_refuse_a_month_before_1900(program_staff, coordinator_a, shelter_a):
+    from datetime import date
+
+    from django.core.exceptions import ValidationError
+
+    from indicators import locks
+
+    with pytest.raises(ValidationError) as locked:
+        locks.month_lock(actor=program_staff, shelter=shelter_a, month=date(1, 1, 1))
+    with pytest.raises(ValidationError):
+        locks.month_submit(actor=coordinator_a, shelter=shelter_a, month=date(1899, 12, 1))
+
+    assert "month" in locked.value.message_dict
+    assert not MonthLock.objects.exists() and not MonthSubmission.objects.exists()

@@ -1,4 +1,4 @@
-"""Account pages (namespace `accounts`): joining by invitation, the second factor, and the coordinator's team page.
+"""Account pages (namespace `accounts`): joining by invitation and the second factor (the team page is in `web`).
 
 Sign-in, password reset and change keep Django's URL names (settings.LOGIN_URL, Django's e-mails and
 redirects use them): see `unnamespaced_urlpatterns`, mounted under /accounts/ ahead of django.contrib.auth.urls.
@@ -6,7 +6,7 @@ redirects use them): see `unnamespaced_urlpatterns`, mounted under /accounts/ ah
 
 from django.urls import path
 
-from . import joining, team, views
+from . import joining, views
 
 app_name = "accounts"
 
@@ -18,9 +18,6 @@ urlpatterns = [
     path("accounts/two-factor/new-codes/", views.two_factor_new_codes, name="two-factor-new-codes"),
     path("accounts/two-factor/remove/", views.two_factor_remove, name="two-factor-remove"),
     path("accounts/two-factor/codes/", views.two_factor_codes, name="two-factor-codes"),
-    path("team/", team.team, name="team"),
-    path("team/members/<int:user_id>/", team.member_action, name="member-action"),
-    path("team/invitations/<int:invitation_id>/withdraw/", team.invitation_withdraw, name="invitation-withdraw"),
 ]
 
 unnamespaced_urlpatterns = [

@@ -22,11 +22,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from shelters.views import lockout_response
-
 from . import two_factor
 from .addresses import client_address
 from .forms import CodeForm, EnrolForm, SignInForm
+from .lockout import lockout_response
 
 CHANNEL = "web"
 # The secret being enrolled (hex) lives in the session until its first code confirms it: no half-made device.

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "shelters",
+    "web",
     "accounts",
     "indicators",
     "meetings",
@@ -376,12 +377,12 @@ PERMISSIONS_POLICY = (
     "serial=(), usb=(), xr-spatial-tracking=()"
 )
 
-# Web pages for shelter staff (shelters/views.py): Spanish unless the user switched, and the
+# Web pages for shelter staff (the `web` app): Spanish unless the user switched, and the
 # switch remembered for a year; a clear page when repeated failed sign-ins lock an account.
 MIDDLEWARE.insert(
-    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware"), "shelters.middleware.SpanishByDefaultMiddleware"
+    MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware"), "web.middleware.SpanishByDefaultMiddleware"
 )
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 # Installed for its translations only (country names in Spanish); it has no models.
 INSTALLED_APPS.append("django_countries")
-AXES_LOCKOUT_CALLABLE = "shelters.views.lockout_response"
+AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"

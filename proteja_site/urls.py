@@ -34,7 +34,7 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("shelters.urls")),
+    path("", include("web.urls")),
 ]
 
 # Unknown URLs under /api/ answer JSON like the API's own 404s.

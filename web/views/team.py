@@ -19,12 +19,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts import selectors, services
+from accounts.addresses import client_address
+from accounts.models import Invitation
 from shelters.models import ACCOUNT_ACTIONS, SHELTER_ROLES, AuditEntry, Role, Shelter, User
-from shelters.views import current_shelter
-
-from . import selectors, services
-from .addresses import client_address
-from .models import Invitation
+from web.views.common import current_shelter
 
 CHANNEL = "web"
 EVENTS_SHOWN = 50
@@ -70,14 +69,14 @@ def team(request: HttpRequest) -> HttpResponse:
                 form.add_error(field if field in form.fields else None, errors)
         except services.MailNotSent as exc:
             messages.error(request, str(exc))
-            return redirect("accounts:team")
+            return redirect("web:team")
         else:
             messages.success(
                 request,
                 _("Invitation sent to %(email)s. The link works once, for %(hours)d hours.")
                 % {"email": form.cleaned_data["email"], "hours": settings.INVITATION_TTL_HOURS},
             )
-            return redirect("accounts:team")
+            return redirect("web:team")
     members = list(selectors.team_of(shelter))
     for member in members:
         member.manageable = selectors.may_manage_account(request.user, member)
@@ -129,7 +128,7 @@ def member_action(request: HttpRequest, user_id: int) -> HttpResponse:
             messages.error(request, _("Choose an action."))
     except PermissionDenied as exc:
         messages.error(request, str(exc) or _("You may not change this account."))
-    return redirect("accounts:team")
+    return redirect("web:team")
 
 
 @login_required
@@ -139,4 +138,4 @@ def invitation_withdraw(request: HttpRequest, invitation_id: int) -> HttpRespons
     invitation = get_object_or_404(Invitation, pk=invitation_id, shelter=shelter)
     services.invitation_revoke(actor=request.user, invitation=invitation, channel=CHANNEL)
     messages.success(request, _("Invitation withdrawn."))
-    return redirect("accounts:team")
+    return redirect("web:team")

@@ -20,8 +20,7 @@ from django.utils.translation import gettext_noop, ngettext
 
 from indicators.exceptions import MonthLocked
 from proteja_site.api import MONTH_INVALID, parse_month
-
-from .models import FollowUp, LegalAction, Referral, Service, Training, Victim, VictimRole
+from shelters.models import FollowUp, LegalAction, Referral, Service, Training, Victim, VictimRole
 
 # The labels that DateRangeValidator translates at run time: marked here so that makemessages finds them.
 DATE_LABELS = (gettext_noop("Intake date"), gettext_noop("Exit date"), gettext_noop("Date"))

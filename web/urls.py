@@ -1,0 +1,24 @@
+"""The shelter staff's web pages, mounted at the site root. URLs carry ids and case codes, never personal data."""
+
+from django.urls import path
+
+from .views import cases, home, months, records, team
+
+app_name = "web"
+
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("shelter/", home.switch_shelter, name="switch-shelter"),
+    path("cases/", cases.case_list, name="cases"),
+    path("cases/new/", cases.victim_new, name="victim-new"),
+    path("cases/<uuid:pk>/", cases.case_detail, name="case"),
+    path("cases/<uuid:pk>/exit/", cases.case_exit, name="case-exit"),
+    path("cases/<uuid:pk>/children/new/", cases.child_new, name="child-new"),
+    path("cases/<uuid:pk>/<slug:kind>/new/", records.record_new, name="record-new"),
+    path("trainings/", records.trainings, name="trainings"),
+    path("annex2/", months.annex2, name="annex2"),
+    path("annex2/submit/", months.month_submit, name="month-submit"),
+    path("team/", team.team, name="team"),
+    path("team/members/<int:user_id>/", team.member_action, name="member-action"),
+    path("team/invitations/<int:invitation_id>/withdraw/", team.invitation_withdraw, name="invitation-withdraw"),
+]

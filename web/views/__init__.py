@@ -1,0 +1,1 @@
+"""The shelter staff's pages, by area: one module each, sharing `common`."""

@@ -13,7 +13,7 @@ decrypted as before.
 
 The keys are derived here once per process for every encrypted field, rather than by
 each field on its own (PBKDF2, 100,000 rounds per key and field), and follow the
-settings when they change (tests change them). The first
+settings when they change (the tests of `rotate_encryption_key` change them). The first
 key, from SECRET_KEY and FIELD_ENCRYPTION_KEY, encrypts; every key decrypts, in the
 library's order: each SECRET_KEY (current, then SECRET_KEY_FALLBACKS) with each salt
 (FIELD_ENCRYPTION_KEY, then FIELD_ENCRYPTION_KEY_FALLBACKS).
@@ -25,7 +25,7 @@ import base64
 import functools
 from typing import Any
 
-from cryptography.fernet import Fernet, MultiFernet
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from django.conf import settings
@@ -111,3 +111,24 @@ def encrypted_columns() -> list[tuple[type[models.Model], list[models.Field]]]:
         if columns:
             found.append((model, columns))
     return sorted(found, key=lambda item: item[0]._meta.db_table)
+
+
+# --- Key rotation -------------------------------------------------------------------------------------------------
+
+
+def reencrypted(token: str) -> str | None:
+    """`token` under the current key, or None when it already is.
+
+    Raises InvalidToken when no key, current or fallback, reads it (or it is no Fernet token at all).
+    """
+    keys = field_keys()
+    data = token.encode("utf-8")  # as bytes: a plain str that is not ASCII would raise ValueError, not InvalidToken
+    try:
+        # Checks the token's signature under the current key without decrypting it.
+        keys[0].extract_timestamp(data)
+        return None
+    except InvalidToken:
+        if len(keys) == 1:
+            raise
+    # Decrypted by whichever key reads it, encrypted again by the current one (keeping its timestamp).
+    return field_fernet().rotate(data).decode("utf-8")

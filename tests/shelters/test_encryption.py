@@ -266,3 +266,49 @@ def test_the_case_page_shows_plain_text_and_audits_each_record(identifying_recor
         assert plain.encode() in response.content
         assert field in AuditEntry.objects.get(action="view", record_id=str(record.pk)).fields
     assert b"gAAAA" not in response.content
+
+
+def test_a_bulk_post_encrypts_every_institution_and_answers_them_plain(shelter_a, caseworker_a):
+    from rest_framework.test import APIClient
+
+    from shelters.models import AuditEntry, Referral
+
+    victim = services.victim_create(actor=caseworker_a, shelter=shelter_a, data={"intake_date": date(2007, 10, 3)})
+    api = APIClient()
+    api.force_authenticate(caseworker_a)
+    items = [
+        {"victim": str(victim.pk), "date": "2007-10-04", "kind": "service_referral", "institution": f"Clínica {n}"}
+        for n in range(3)
+    ]
+
+    response = api.post("/api/v1/referrals/", items, format="json")
+
+    assert response.status_code == 201
+    assert [item["institution"] for item in response.json()] == ["Clínica 0", "Clínica 1", "Clínica 2"]
+    for referral in Referral.objects.all():
+        stored = raw_value(Referral, referral.pk, "institution")
+        assert stored.startswith("gAAAA") and "Clínica" not in stored
+    assert sorted(r.institution for r in Referral.objects.all()) == ["Clínica 0", "Clínica 1", "Clínica 2"]
+    # The trail names the fields written, never the institutions.
+    entries = AuditEntry.objects.filter(action="create", record_type="referral")
+    assert entries.count() == 3 and all("institution" in e.fields for e in entries)
+    assert not any("Clínica" in str(e.fields) for e in entries)
+
+
+def test_changing_a_reference_stores_a_new_token_and_audits_the_field_name_only(identifying_records, caseworker_a):
+    from rest_framework.test import APIClient
+
+    from shelters.models import AuditEntry, LegalAction
+
+    action = identifying_records["legal_action"][0]
+    before = raw_value(LegalAction, action.pk, "reference")
+    api = APIClient()
+    api.force_authenticate(caseworker_a)
+
+    response = api.patch(f"/api/v1/legal-actions/{action.pk}/", {"reference": "CP/45/2008"}, format="json")
+
+    assert response.status_code == 200 and response.json()["reference"] == "CP/45/2008"
+    after = raw_value(LegalAction, action.pk, "reference")
+    assert after != before and after.startswith("gAAAA") and "CP/45" not in after
+    change = AuditEntry.objects.get(action="change", record_id=str(action.pk))
+    assert change.fields == ["reference"]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
 from indicators.exceptions import MonthLocked
+from proteja_site.api import MONTH_INVALID, parse_month
 from shelters.models import FollowUp, LegalAction, Referral, Service, Training, Victim, VictimRole
 
 # The labels that DateRangeValidator translates at run time: marked here so that makemessages finds them.
@@ -71,6 +72,11 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def say_birth_year_bounds(form: forms.Form) -> None:
+    """The input says the bounds the model holds to (1900 to this year), not the field type's own 0."""
+    form.fields["birth_year"].widget.attrs.update({"min": 1900, "max": timezone.localdate().year})
+
+
 class VictimForm(ServiceValidatedForm):
     """Registering a primary victim at intake."""
 
@@ -100,6 +106,7 @@ class VictimForm(ServiceValidatedForm):
         self.fields["nationality"].initial = "MX"
         for name in ("given_name", "family_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+        say_birth_year_bounds(self)
 
 
 class ChildForm(ServiceValidatedForm):
@@ -115,11 +122,29 @@ class ChildForm(ServiceValidatedForm):
         self.fields["nationality"].initial = "MX"
         for name in ("given_name", "family_name"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
+        say_birth_year_bounds(self)
+
+
+MAX_CHILDREN_AT_INTAKE = 10
+
+
+class BaseChildFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": _("Register at most %(num)d children here; add more from the case page."),
+    }
 
 
 # Blank child rows are ignored (a form nobody typed in is "unchanged"); three cover most families,
-# and "add a child" on the case page covers the rest.
-ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=10)
+# and "add a child" on the case page covers the rest. The page says at most ten (MAX_NUM_FORMS), and the
+# server holds to it: without validate_max and absolute_max Django builds and saves up to 1,010 forms.
+ChildFormSet = forms.formset_factory(
+    ChildForm,
+    formset=BaseChildFormSet,
+    extra=3,
+    max_num=MAX_CHILDREN_AT_INTAKE,
+    validate_max=True,
+    absolute_max=MAX_CHILDREN_AT_INTAKE,
+)
 
 
 class SecondaryVictimForm(ChildForm):
@@ -211,6 +236,8 @@ class TrainingForm(ServiceValidatedForm):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = _today
         self.fields["sector"].choices = [c for c in self.fields["sector"].choices if c[0]]
+        # As the model holds: at least one attendee.
+        self.fields["attendees"].widget.attrs["min"] = 1
 
 
 class CaseFilterForm(forms.Form):
@@ -234,19 +261,10 @@ class CaseFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update({"autocomplete": "off", "type": "search"})
 
 
-def parse_month(value: str) -> date | None:
-    """ "YYYY-MM" (what a month input sends) to the first day of that month; None when it is not one."""
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1) if 1900 <= year <= 9999 else None
-    except ValueError:
-        return None
-
-
 class MonthField(forms.CharField):
     widget = MonthInput
 
-    default_error_messages = {"invalid": _("Give a month as YYYY-MM.")}
+    default_error_messages = {"invalid": MONTH_INVALID}
 
     def to_python(self, value: Any) -> date | None:
         if isinstance(value, date):

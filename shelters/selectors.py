@@ -16,7 +16,9 @@ from typing import Any, TypeVar
 from django.db.models import Count, Q, QuerySet
 
 from .models import (
+    ACCOUNT_ACTIONS,
     SHELTER_ROLES,
+    AuditAction,
     AuditEntry,
     CaseRecord,
     FollowUp,
@@ -163,6 +165,14 @@ def follow_ups_due(*, user: User, shelter: Shelter, today: date) -> list[FollowU
 VICTIM_RECORD_MODELS = (Service, Referral, LegalAction, FollowUp)
 
 
+# The kinds of entry a coordinator may narrow the trail to.
+TRAIL_KINDS = {
+    "changes": [AuditAction.CREATE, AuditAction.CHANGE, AuditAction.DELETE],
+    "views": [AuditAction.VIEW],
+    "accounts": sorted(ACCOUNT_ACTIONS),
+}
+
+
 def trail_of(
     *,
     user: User,
@@ -171,6 +181,7 @@ def trail_of(
     person: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
+    kind: str = "",
 ) -> QuerySet[AuditEntry]:
     """The shelter's trail as its coordinator searches it: by case code (the case and the records logged about
     it), by the person who acted (username) and by local dates, newest first.
@@ -190,6 +201,8 @@ def trail_of(
         entries = entries.filter(condition)
     if person:
         entries = entries.filter(actor_username__iexact=person.strip())
+    if kind in TRAIL_KINDS:
+        entries = entries.filter(action__in=TRAIL_KINDS[kind])
     # `__date` compares in the current time zone: the days the coordinator lives in, not UTC's.
     if date_from:
         entries = entries.filter(at__date__gte=date_from)

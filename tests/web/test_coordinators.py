@@ -78,6 +78,19 @@ def test_the_trail_searches_by_person_and_local_day(client_as, coordinator_a, ca
     assert client.get("/trail/", {"date_from": "2026-03-02", "date_to": "2026-03-02"}).context["rows"] == []
 
 
+def test_the_trail_narrows_to_a_kind_of_entry(client_as, coordinator_a, caseworker_a, case_a):
+    services.record_update(actor=caseworker_a, record=case_a, data={"sex": "male"})
+    client_as(caseworker_a).get(f"/cases/{case_a.pk}/")  # a view of the names, and alice's sign-in
+    client = client_as(coordinator_a)
+
+    def actions(kind):
+        return sorted({row["action"] for row in client.get("/trail/", {"kind": kind}).context["rows"]})
+
+    assert actions("changes") == ["Modificado"]
+    assert actions("views") == ["Consultó datos personales"]
+    assert actions("accounts") == ["Inició sesión"]
+
+
 def test_the_trail_shows_nothing_of_another_shelter(client_as, coordinator_a, shelter_b, caseworker_b):
     theirs = VictimFactory(shelter=shelter_b, case_code="SB-00001")
     services.record_update(actor=caseworker_b, record=theirs, data={"sex": "male"})

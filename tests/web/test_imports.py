@@ -158,6 +158,13 @@ def test_a_file_it_cannot_read_is_refused_whole(client_as, coordinator_a, upload
     assert response.status_code == 200 and message in response.content.decode()
 
 
+def test_too_many_rows_are_refused_whole(client_as, coordinator_a, monkeypatch):
+    monkeypatch.setattr("shelters.spreadsheets.MAX_ROWS", 2)
+    response = client_as(coordinator_a).post("/records/", {"file": workbook(GOOD, GOOD, GOOD), "action": "import"})
+    assert "Como máximo 2 filas a la vez." in response.content.decode()
+    assert not Victim.objects.exists()
+
+
 def test_the_export_holds_the_shelters_own_records_and_is_audited(client_as, coordinator_a, case_a, shelter_b):
     ServiceFactory(victim=case_a, date=date(2026, 1, 12), notes='=HYPERLINK("http://evil")')
     VictimFactory(shelter=shelter_b, case_code="SB-00001", given_name="Other")

@@ -55,6 +55,16 @@ class TrailSearchForm(forms.Form):
     person = forms.CharField(label=gettext_lazy("Person (username)"), required=False, max_length=150)
     date_from = forms.DateField(label=gettext_lazy("From"), required=False, widget=DateInput())
     date_to = forms.DateField(label=gettext_lazy("To"), required=False, widget=DateInput())
+    kind = forms.ChoiceField(
+        label=gettext_lazy("Entries"),
+        required=False,
+        choices=[
+            ("", gettext_lazy("All")),
+            ("changes", gettext_lazy("Records created, changed or deleted")),
+            ("views", gettext_lazy("Personal data viewed")),
+            ("accounts", gettext_lazy("Account events")),
+        ],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -80,6 +90,7 @@ def trail(request: HttpRequest) -> HttpResponse:
         person=search.get("person") or "",
         date_from=search.get("date_from"),
         date_to=search.get("date_to"),
+        kind=search.get("kind") or "",
     )
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(request.GET.get("page"))
     rows = describe(shelter=shelter, entries=list(page.object_list))

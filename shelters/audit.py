@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from .models import ACCOUNT_ACTIONS, AuditAction, AuditEntry, CaseRecord, User
+from .models import ACCOUNT_ACTIONS, AuditAction, AuditEntry, CaseRecord, Shelter, User
 
 
 def audit_write(
@@ -41,6 +41,20 @@ def audit_views(
         entries = [(record, sorted(shown & set(record.personal_fields))) for record in records]
         entries = [(record, names) for record, names in entries if names]
     _insert_entries(actor=actor, action=AuditAction.VIEW, entries=entries, channel=channel)
+
+
+def audit_shelter_change(*, actor: User | None, shelter: Shelter, fields: Iterable[str], channel: str = "") -> None:
+    """Record a change to a shelter's own settings (the follow-up plan), in that shelter's trail."""
+    AuditEntry.objects.create(
+        actor_id=actor.pk if actor is not None and actor.pk else None,
+        actor_username=getattr(actor, "username", "") or "",
+        shelter_id=shelter.pk,
+        action=AuditAction.CHANGE,
+        record_type="shelter",
+        record_id=str(shelter.pk),
+        fields=sorted(fields),
+        channel=channel,
+    )
 
 
 def audit_account_event(

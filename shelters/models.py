@@ -61,6 +61,29 @@ def validate_first_of_month(value: date) -> None:
         raise ValidationError(_("Give a month: the first day of it."), code="not_month")
 
 
+DEFAULT_FOLLOW_UP_PLAN = (1, 3, 6)
+FOLLOW_UP_PLAN_MAX_MONTHS = 60
+
+
+def default_follow_up_plan() -> list[int]:
+    return list(DEFAULT_FOLLOW_UP_PLAN)
+
+
+def validate_follow_up_plan(value: object) -> None:
+    """Months after an exit, rising, from 1 to 60: at most twelve follow-ups."""
+    if (
+        not isinstance(value, list)
+        or not 1 <= len(value) <= 12
+        or not all(isinstance(month, int) and not isinstance(month, bool) for month in value)
+        or any(not 1 <= month <= FOLLOW_UP_PLAN_MAX_MONTHS for month in value)
+        or sorted(set(value)) != value
+    ):
+        raise ValidationError(
+            _("Give from one to twelve different numbers of months after the exit, each from 1 to 60."),
+            code="follow_up_plan",
+        )
+
+
 class Role(models.TextChoices):
     CASEWORKER = "caseworker", _("Caseworker")
     COORDINATOR = "coordinator", _("Coordinator")
@@ -82,6 +105,10 @@ class Shelter(models.Model):
     )
     # Source of case codes: incremented under a row update, never reused.
     last_case_number = models.PositiveIntegerField(default=0, editable=False)
+    # Months after an exit at which follow-ups fall due; the coordinator sets it (shelters.services).
+    follow_up_plan = models.JSONField(
+        _("follow-up plan"), default=default_follow_up_plan, editable=False, validators=[validate_follow_up_plan]
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -234,6 +261,16 @@ class Victim(CaseRecord):
     given_name = EncryptedCharField(_("given name"), max_length=100, null=True, blank=True)
     family_name = EncryptedCharField(_("family name"), max_length=100, null=True, blank=True)
     notes = EncryptedTextField(_("notes"), max_length=5000, null=True, blank=True)
+    # The caseworker in charge; set only by `services.case_assign` (a coordinator), so no form or serializer sets it.
+    assigned_to = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="assigned_cases",
+        verbose_name=_("assigned caseworker"),
+    )
 
     personal_fields = ("given_name", "family_name", "notes")
     dated_fields = ("intake_date", "exit_date")

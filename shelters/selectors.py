@@ -7,11 +7,30 @@ through these functions, so that another shelter's record is simply not there
 
 from __future__ import annotations
 
-from typing import TypeVar
+import calendar
+import uuid
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
-from .models import SHELTER_ROLES, AuditEntry, CaseRecord, Membership, Role, Shelter, User, Victim
+from .models import (
+    ACCOUNT_ACTIONS,
+    SHELTER_ROLES,
+    AuditAction,
+    AuditEntry,
+    CaseRecord,
+    FollowUp,
+    LegalAction,
+    Membership,
+    Referral,
+    Role,
+    Service,
+    Shelter,
+    User,
+    Victim,
+)
 
 RecordT = TypeVar("RecordT", bound=CaseRecord)
 
@@ -60,3 +79,157 @@ def audit_trail_visible_to(user: User) -> QuerySet[AuditEntry]:
     if not (user.is_authenticated and user.is_active and user.role == Role.COORDINATOR):
         return AuditEntry.objects.none()
     return AuditEntry.objects.filter(shelter_id__in=case_shelter_ids(user))
+
+
+# --- Assignment and follow-ups due ------------------------------------------------------------------------------
+
+
+def assignable_staff(shelter: Shelter) -> QuerySet[User]:
+    """Who a case of `shelter` may be assigned to: its active caseworkers and coordinators."""
+    return User.objects.filter(
+        memberships__shelter=shelter, is_active=True, role__in=[role.value for role in SHELTER_ROLES]
+    ).order_by("username")
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later; the month's last day when it is shorter (31 January + 1 = 28/29 February)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+@dataclass(frozen=True)
+class FollowUpDue:
+    victim_id: Any
+    case_code: str
+    number: int  # the first, second... follow-up of the plan
+    of: int  # how many the plan has
+    due: date
+    overdue: bool
+    mine: bool
+    assigned_to: str  # username, or "" when the case is nobody's
+
+
+# Follow-ups show on the home from this many days before they fall due, and until a year after (a case
+# not reached in a year is no longer a task of the day: the coordinator's trail and the case page keep it).
+FOLLOW_UP_NOTICE_DAYS = 14
+FOLLOW_UP_KEPT_MONTHS = 12
+
+
+def follow_ups_due(*, user: User, shelter: Shelter, today: date) -> list[FollowUpDue]:
+    """The shelter's follow-ups that are overdue or fall due within FOLLOW_UP_NOTICE_DAYS: overdue first, then
+    the user's own cases, then by date.
+
+    After an exit, the plan's n-th follow-up (months after the exit: `shelter.follow_up_plan`) is done once
+    n follow-ups are recorded, whatever their dates: a late follow-up still counts as the one that was due.
+    A follow-up more than FOLLOW_UP_KEPT_MONTHS overdue is no longer listed. One query: the exited cases
+    whose plan is not complete, with their follow-up counts.
+    """
+    plan = list(shelter.follow_up_plan or [])
+    if not plan:
+        return []
+    earliest_exit = add_months(today, -max(plan) - FOLLOW_UP_KEPT_MONTHS)
+    cases = (
+        victims_visible_to(user)
+        .filter(shelter=shelter, exit_date__lte=today, exit_date__gte=earliest_exit)
+        .annotate(recorded=Count("follow_ups"))
+        .filter(recorded__lt=len(plan))
+        .order_by()
+        .values_list("pk", "case_code", "exit_date", "recorded", "assigned_to_id", "assigned_to__username")
+    )
+    horizon = today + timedelta(days=FOLLOW_UP_NOTICE_DAYS)
+    due = []
+    for pk, case_code, exit_date, recorded, assigned_id, assigned_name in cases:
+        due_date = add_months(exit_date, plan[recorded])
+        if due_date > horizon:
+            continue
+        due.append(
+            FollowUpDue(
+                victim_id=pk,
+                case_code=case_code,
+                number=recorded + 1,
+                of=len(plan),
+                due=due_date,
+                overdue=due_date < today,
+                mine=assigned_id == user.pk,
+                assigned_to=assigned_name or "",
+            )
+        )
+    due.sort(key=lambda item: (not item.overdue, not item.mine, item.due, item.case_code))
+    return due
+
+
+# --- The coordinator's audit trail ------------------------------------------------------------------------------
+
+# The records a case's trail covers: the victim and what is logged about them.
+VICTIM_RECORD_MODELS = (Service, Referral, LegalAction, FollowUp)
+
+
+# The kinds of entry a coordinator may narrow the trail to.
+TRAIL_KINDS = {
+    "changes": [AuditAction.CREATE, AuditAction.CHANGE, AuditAction.DELETE],
+    "views": [AuditAction.VIEW],
+    "accounts": sorted(ACCOUNT_ACTIONS),
+}
+
+
+def trail_of(
+    *,
+    user: User,
+    shelter: Shelter,
+    case_code: str = "",
+    person: str = "",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    kind: str = "",
+) -> QuerySet[AuditEntry]:
+    """The shelter's trail as its coordinator searches it: by case code (the case and the records logged about
+    it), by the person who acted (username) and by local dates, newest first.
+
+    A case code that names no case of the shelter finds nothing. Records deleted since are no longer tied to
+    their case, so a case's search does not find their entries (the whole trail still lists them).
+    """
+    entries = audit_trail_visible_to(user).filter(shelter=shelter)
+    if case_code:
+        victim = victims_visible_to(user).filter(shelter=shelter, case_code__iexact=case_code.strip()).first()
+        if victim is None:
+            return entries.none()
+        condition = Q(record_type=Victim._meta.model_name, record_id=str(victim.pk))
+        for model in VICTIM_RECORD_MODELS:
+            ids = [str(pk) for pk in model.objects.filter(victim=victim).values_list("pk", flat=True)]
+            condition |= Q(record_type=model._meta.model_name, record_id__in=ids)
+        entries = entries.filter(condition)
+    if person:
+        entries = entries.filter(actor_username__iexact=person.strip())
+    if kind in TRAIL_KINDS:
+        entries = entries.filter(action__in=TRAIL_KINDS[kind])
+    # `__date` compares in the current time zone: the days the coordinator lives in, not UTC's.
+    if date_from:
+        entries = entries.filter(at__date__gte=date_from)
+    if date_to:
+        entries = entries.filter(at__date__lte=date_to)
+    return entries.order_by("-at", "-id")
+
+
+def case_codes_of_entries(*, shelter: Shelter, entries: list[AuditEntry]) -> dict[tuple[str, str], str]:
+    """(record type, record id) -> the case code of the case it belongs to, for entries about case records.
+
+    One query per kind of case record on the page (at most five), however many entries.
+    """
+    wanted: dict[str, set[uuid.UUID]] = {}
+    for entry in entries:
+        try:
+            wanted.setdefault(entry.record_type, set()).add(uuid.UUID(entry.record_id))
+        except ValueError:
+            continue
+    codes: dict[tuple[str, str], str] = {}
+    if wanted.get(Victim._meta.model_name):
+        rows = Victim.objects.filter(shelter=shelter, pk__in=wanted[Victim._meta.model_name])
+        for pk, code in rows.values_list("pk", "case_code"):
+            codes[(Victim._meta.model_name, str(pk))] = code
+    for model in VICTIM_RECORD_MODELS:
+        ids = wanted.get(model._meta.model_name)
+        if ids:
+            for pk, code in model.objects.filter(shelter=shelter, pk__in=ids).values_list("pk", "victim__case_code"):
+                codes[(model._meta.model_name, str(pk))] = code
+    return codes

@@ -13,17 +13,18 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import date
 from typing import Any, TypeVar
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from indicators.aggregation import months_between
 from indicators.exceptions import MonthLocked
 from indicators.selectors import locked_months
 from indicators.services import request_recompute
 
-from .audit import audit_write, audit_writes
+from .audit import audit_shelter_change, audit_write, audit_writes
 from .models import (
     AuditAction,
     CaseRecord,
@@ -35,7 +36,9 @@ from .models import (
     User,
     Victim,
     VictimRecord,
+    validate_follow_up_plan,
 )
+from .selectors import assignable_staff, is_coordinator_of
 
 RecordT = TypeVar("RecordT", bound=CaseRecord)
 
@@ -257,4 +260,43 @@ def shelter_update(*, actor: User | None, shelter: Shelter, data: Mapping[str, A
     if changed:
         shelter.full_clean()
         shelter.save(update_fields=changed)
+    return shelter
+
+
+# --- Assignment and the follow-up plan --------------------------------------------------------------------------
+
+
+@transaction.atomic
+def case_assign(*, actor: User, victim: Victim, assignee: User | None, channel: str = "") -> Victim:
+    """A coordinator of the case's shelter puts a caseworker (or coordinator) of that shelter in charge, or nobody.
+
+    Not a change of the record's dated facts, so a locked month does not stop it and Annex 2 is not recomputed.
+    """
+    if not is_coordinator_of(actor, victim.shelter_id):
+        raise PermissionDenied(_("Only a coordinator of the shelter assigns its cases."))
+    if assignee is not None and not assignable_staff(victim.shelter).filter(pk=assignee.pk).exists():
+        raise ValidationError({"assigned_to": [_("Choose a caseworker or coordinator of this shelter.")]})
+    if victim.assigned_to_id == (assignee.pk if assignee else None):
+        return victim
+    victim.assigned_to = assignee
+    victim.save(update_fields=["assigned_to", "updated_at"])
+    audit_write(actor=actor, action=AuditAction.CHANGE, record=victim, fields=["assigned_to"], channel=channel)
+    return victim
+
+
+@transaction.atomic
+def follow_up_plan_set(*, actor: User, shelter: Shelter, months: list[int], channel: str = "") -> Shelter:
+    """A coordinator sets the months after an exit at which the shelter's follow-ups fall due."""
+    if not is_coordinator_of(actor, shelter.pk):
+        raise PermissionDenied(_("Only a coordinator of the shelter changes its follow-up plan."))
+    months = sorted(set(months))
+    if shelter.follow_up_plan == months:
+        return shelter
+    try:
+        validate_follow_up_plan(months)
+    except ValidationError as error:
+        raise ValidationError({"follow_up_plan": error.messages}) from error
+    shelter.follow_up_plan = months
+    shelter.save(update_fields=["follow_up_plan"])
+    audit_shelter_change(actor=actor, shelter=shelter, fields=["follow_up_plan"], channel=channel)
     return shelter

@@ -255,6 +255,12 @@ class CaseFilterForm(forms.Form):
         choices=[("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))],
         initial="open",
     )
+    # Browsing only: a search looks through every case of the shelter, whoever is in charge.
+    assigned = forms.ChoiceField(
+        label=_("Assigned"),
+        required=False,
+        choices=[("mine", _("My cases")), ("all", _("All")), ("nobody", _("Nobody's"))],
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -307,3 +313,42 @@ MonthRangeForm = type(
 
 class SubmitMonthForm(forms.Form):
     month = MonthField(label=_("Month"))
+
+
+# --- Tasks ------------------------------------------------------------------------------------------------------
+
+
+class StaffChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class AssignForm(forms.Form):
+    """Whom a case is assigned to: a member of its shelter, or nobody (the empty choice)."""
+
+    assigned_to = StaffChoiceField(label=_("Assigned to"), queryset=None, required=False, empty_label=_("Nobody"))
+
+    def __init__(self, *args: Any, staff: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].queryset = staff
+
+
+class FollowUpPlanForm(forms.Form):
+    months = forms.CharField(
+        label=_("Months after the exit"),
+        max_length=60,
+        help_text=_("Numbers separated by commas, e.g. 1, 3, 6: a follow-up is due that many months after the exit."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        initial = self.initial.get("months")
+        if isinstance(initial, list):
+            self.initial["months"] = ", ".join(str(month) for month in initial)
+        self.fields["months"].widget.attrs["inputmode"] = "numeric"
+
+    def clean_months(self) -> list[int]:
+        parts = [part.strip() for part in self.cleaned_data["months"].replace(";", ",").split(",") if part.strip()]
+        if not parts or not all(part.isdigit() and len(part) <= 3 for part in parts):
+            raise ValidationError(_("Give whole numbers of months separated by commas, e.g. 1, 3, 6."))
+        return sorted({int(part) for part in parts})

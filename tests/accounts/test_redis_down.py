@@ -121,7 +121,7 @@ def assert_the_caseworker_signs_in_on_the_web_and_works(password: str) -> None:
     assert signed_in.status_code == 302, signed_in.content.decode()[:500]
     home = client.get("/")
     assert home.status_code == 200
-    cases = client.get("/cases/")
+    cases = client.get("/cases/?assigned=all")
     assert cases.status_code == 200
     assert "SA-00001" in cases.content.decode()
 

@@ -31,9 +31,10 @@ from shelters.models import (
     Victim,
     VictimRole,
 )
-from shelters.selectors import records_visible_to, victims_visible_to
+from shelters.selectors import assignable_staff, is_coordinator_of, records_visible_to, victims_visible_to
 from web.forms import CaseFilterForm, ChildFormSet, ExitForm, SecondaryVictimForm, ServiceForm, VictimForm
 from web.views.common import CHANNEL, case_of, current_shelter, shelter_staff_page, shows_personal_data
+from web.views.tasks import default_assignment, filter_by_assignment
 
 # --- Case list --------------------------------------------------------------------------------------------------
 
@@ -70,6 +71,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         params = request.GET.copy()
         params.pop("q", None)
         params.setdefault("status", "open")
+        params.setdefault("assigned", default_assignment(request.user))
         form = CaseFilterForm(params)
     filters = form.cleaned_data if form.is_valid() else {"status": "open"}
 
@@ -84,6 +86,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
         victims = victims.filter(exit_date__isnull=False)
 
     query = (filters.get("q") or "").strip()
+    assigned = filters.get("assigned") or default_assignment(request.user)
+    if not query:
+        victims = filter_by_assignment(victims, user=request.user, assigned=assigned)
+    victims = victims.select_related("assigned_to")
     page = None
     if query and any(char.isdigit() for char in query):
         # A query with digits is a case code: the database searches it.
@@ -99,10 +105,25 @@ def case_list(request: HttpRequest) -> HttpResponse:
     # The rows show names: one audit INSERT for the whole page.
     audit_views(actor=request.user, records=rows, channel=CHANNEL)
     filter_query = urlencode({key: value for key, value in filters.items() if key != "q" and value})
+    all_cases_query = urlencode(
+        {**{key: value for key, value in filters.items() if key not in ("q", "assigned") and value}, "assigned": "all"}
+    )
+    coordinator = is_coordinator_of(request.user, shelter.pk)
     return render(
         request,
         "web/case_list.html",
-        {"shelter": shelter, "form": form, "rows": rows, "page": page, "query": query, "filter_query": filter_query},
+        {
+            "shelter": shelter,
+            "form": form,
+            "rows": rows,
+            "page": page,
+            "query": query,
+            "filter_query": filter_query,
+            "all_cases_query": all_cases_query,
+            "assigned": assigned,
+            # Coordinators assign from the list: one query for the choices of every row.
+            "staff": list(assignable_staff(shelter)) if coordinator else None,
+        },
     )
 
 
@@ -182,6 +203,7 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             timeline.append({"kind": kind, "record": record, "date": record.date})
     timeline.sort(key=lambda event: (event["date"], event["record"].created_at), reverse=True)
 
+    is_coordinator = is_coordinator_of(request.user, victim.shelter_id)
     shown = [victim, *children, *(event["record"] for event in timeline if shows_personal_data(event["record"]))]
     audit_views(actor=request.user, records=shown, channel=CHANNEL)
     return render(
@@ -194,6 +216,7 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "service_form": ServiceForm(prefix="quick"),
             "categories": ServiceCategory.choices,
             "today": timezone.localdate(),
+            "staff": list(assignable_staff(victim.shelter)) if is_coordinator else None,
         },
     )
 

@@ -71,7 +71,8 @@ def shows_personal_data(record: CaseRecord) -> bool:
 def case_of(request: HttpRequest, pk: Any) -> Victim:
     """The case, if the user may see it; another shelter's case does not exist for them (404, audited)."""
     try:
-        return get_object_or_404(victims_visible_to(request.user).select_related("shelter", "primary_victim"), pk=pk)
+        victims = victims_visible_to(request.user).select_related("shelter", "primary_victim", "assigned_to")
+        return get_object_or_404(victims, pk=pk)
     except Http404:
         record_refusal(request, actor=request.user, record_type="victim", record_id=pk, status=404, channel=CHANNEL)
         raise

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -14,14 +11,16 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from shelters.models import Role, Service
-from shelters.selectors import can_see_case_records, case_shelters_of, records_visible_to, victims_visible_to
+from shelters.selectors import (
+    can_see_case_records,
+    case_shelters_of,
+    follow_ups_due,
+    records_visible_to,
+    victims_visible_to,
+)
 from web.views.common import CURRENT_SHELTER_KEY, current_shelter
 
 # --- Home -------------------------------------------------------------------------------------------------------
-
-# A victim who left is followed up monthly during the first year after the exit.
-FOLLOW_UP_INTERVAL = timedelta(days=30)
-FOLLOW_UP_PERIOD = timedelta(days=365)
 
 
 @login_required
@@ -44,21 +43,15 @@ def shelter_home(request: HttpRequest) -> HttpResponse:
     counts = victims.aggregate(
         open_cases=Count("pk", filter=Q(exit_date__isnull=True)),
         new_this_month=Count("pk", filter=Q(intake_date__gte=month_start, intake_date__lte=today)),
+        my_open_cases=Count("pk", filter=Q(exit_date__isnull=True, assigned_to_id=request.user.pk)),
     )
     services_this_month = (
         records_visible_to(request.user, Service)
         .filter(shelter=shelter, date__gte=month_start, date__lte=today)
         .count()
     )
-    # Follow-ups are due for a victim who left within the year and was last seen (exit or
-    # follow-up, whichever is later) a month ago or more. Case codes only: no name on the home page.
-    follow_ups_due = list(
-        victims.filter(exit_date__isnull=False, exit_date__gte=today - FOLLOW_UP_PERIOD)
-        .annotate(last_contact=Coalesce(Max("follow_ups__date"), "exit_date"))
-        .filter(last_contact__lte=today - FOLLOW_UP_INTERVAL)
-        .order_by("last_contact", "case_code")
-        .values("pk", "case_code", "last_contact")
-    )
+    # Dated tasks, overdue first, then the user's own cases. Case codes only: no name on the home page.
+    due = follow_ups_due(user=request.user, shelter=shelter, today=today)
     return render(
         request,
         "web/home.html",
@@ -68,7 +61,10 @@ def shelter_home(request: HttpRequest) -> HttpResponse:
             "open_cases": counts["open_cases"],
             "new_this_month": counts["new_this_month"],
             "services_this_month": services_this_month,
-            "follow_ups_due": follow_ups_due,
+            "follow_ups_due": due,
+            "overdue_count": sum(1 for item in due if item.overdue),
+            "my_open_cases": counts["my_open_cases"],
+            "today": today,
         },
     )
 

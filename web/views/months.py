@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -52,7 +52,7 @@ def annex2(request: HttpRequest) -> HttpResponse:
     locked = set(table["locked_months"]) if table else set()
     submit_form, submitted = None, set()
     if is_coordinator_of(request.user, shelter.pk):
-        submit_form = SubmitMonthForm(initial={"month": min(last, timezone.localdate().replace(day=1))})
+        submit_form = SubmitMonthForm(initial={"month": last_finished_month()})
         submitted = set(
             MonthSubmission.objects.filter(shelter=shelter, month__in=months).values_list("month", flat=True)
         )
@@ -73,6 +73,11 @@ def annex2(request: HttpRequest) -> HttpResponse:
     )
 
 
+def last_finished_month() -> date:
+    """The month a coordinator usually submits: the one before the month under way."""
+    return (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
+
+
 def _language() -> str:
     return "en" if (get_language() or "es").startswith("en") else "es"
 
@@ -88,6 +93,23 @@ def month_submit(request: HttpRequest) -> HttpResponse:
     if not is_coordinator_of(request.user, shelter.pk):
         raise PermissionDenied
     form = SubmitMonthForm(request.POST)
+    this_month = timezone.localdate().replace(day=1)
+    if form.is_valid() and request.POST.get("confirm") != "yes" and form.cleaned_data["month"] <= this_month:
+        # A submission cannot be withdrawn from the pages: the coordinator confirms the month first. (A month
+        # not begun goes straight to the service, which refuses it.)
+        month = form.cleaned_data["month"]
+        query = urlencode(_posted_range(request))
+        return render(
+            request,
+            "web/month_submit_confirm.html",
+            {
+                "shelter": shelter,
+                "month": month,
+                "under_way": month == this_month,
+                "posted_range": _posted_range(request),
+                "back": reverse("web:annex2") + (f"?{query}" if query else ""),
+            },
+        )
     if form.is_valid():
         month = form.cleaned_data["month"]
         try:

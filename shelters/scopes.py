@@ -143,6 +143,9 @@ def _give_back(connection, previous: _Values, *, outermost: bool, quietly: bool)
             raise
 
 
+# In the counting setting, every shelter (those created while the count runs included).
+EVERY_SHELTER_COUNTED = "*"
+
 # In the door, 0 stands for the audit entries that name no shelter (account events of program staff and
 # partners, refusals, failed sign-ins): only the operator's whole-trail reads hold it.
 ENTRIES_WITHOUT_SHELTER = 0
@@ -215,7 +218,8 @@ def counting_scope(
     across = shelter_ids is None or len(set(shelter_ids)) > 1
     if across and _in_web_request.get():
         raise CrossShelterCountingRefused(f"Counting across shelters ({purpose}) is not done in a web request.")
-    counting = _EVERY_SHELTER if shelter_ids is None else _literal(_as_text(shelter_ids))
+    # Every shelter is '*' (the policies test it once per statement, not a list of ids on each row).
+    counting = _literal(EVERY_SHELTER_COUNTED if shelter_ids is None else _as_text(shelter_ids))
     with _scope(None, counting, using=using):
         if across:
             from .audit import audit_aggregation

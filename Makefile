@@ -13,13 +13,14 @@ TEST_ENV := DEBUG=false \
 	SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
 	FIELD_ENCRYPTION_KEY=test-only-field-encryption-key \
 	SECURE_SSL_REDIRECT=false \
-	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/proteja} \
+	DATABASE_URL=$${DATABASE_URL:-postgres://proteja_app@127.0.0.1:5432/proteja} \
+	MIGRATION_DATABASE_URL=$${MIGRATION_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/proteja} \
 	TEST_CELERY_BROKER_URL=$${TEST_CELERY_BROKER_URL:-redis://127.0.0.1:6379/15} \
 	TEST_CACHE_URL=$${TEST_CACHE_URL:-redis://127.0.0.1:6379/12}
 
 DEMO_ENV := DEBUG=true
 
-.PHONY: demo test install venv-check lint migrations-check messages browser bench-api clean
+.PHONY: demo test test-role install venv-check lint migrations-check messages browser bench-api clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -66,7 +67,11 @@ lint: install
 migrations-check: install
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 
-test: install messages browser lint migrations-check
+# The suite runs as the application's role (no table, no BYPASSRLS), so row-level security holds in every test.
+test-role: install
+	$(TEST_ENV) $(PY) manage.py create_application_role
+
+test: install messages browser lint test-role migrations-check
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
 
 clean:
@@ -78,9 +83,11 @@ BENCH_API_ENV := DEBUG=false \
 	FIELD_ENCRYPTION_KEY=bench-only-field-encryption-key \
 	SECURE_SSL_REDIRECT=false \
 	ALLOWED_HOSTS=127.0.0.1,localhost \
-	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/proteja_bench_api} \
+	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://proteja_app@127.0.0.1:5432/proteja_bench_api} \
+	MIGRATION_DATABASE_URL=$${BENCH_MIGRATION_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/proteja_bench_api} \
 	CELERY_BROKER_URL=$${BENCH_CELERY_BROKER_URL:-redis://127.0.0.1:6379/13} \
 	CACHE_URL=$${BENCH_CACHE_URL:-redis://127.0.0.1:6379/13}
 
 bench-api: install
+	$(BENCH_API_ENV) $(PY) manage.py create_application_role
 	$(BENCH_API_ENV) $(PY) manage.py bench_api $(BENCH_ARGS)

@@ -42,6 +42,7 @@ from shelters.models import (
     Victim,
     VictimRole,
 )
+from shelters.scopes import counting_scope
 
 from .catalogue import INDICATOR_KEYS, INDICATORS
 
@@ -76,8 +77,17 @@ def compute_indicator_values(
 ) -> IndicatorValues:
     """Every Annex 2 row for each shelter (all when None) and month: a real 0 where nothing happened.
 
-    Pure read, a fixed number of queries. Unknown shelter ids are left out of the answer.
+    Pure read, a fixed number of queries. Unknown shelter ids are left out of the answer. The case
+    records are read through the aggregation path (`shelters.scopes.counting_scope`): inside a
+    recompute, which has taken it already, that costs nothing.
     """
+    with counting_scope(shelter_ids, purpose="aggregation"):
+        return _compute_indicator_values(first_month=first_month, last_month=last_month, shelter_ids=shelter_ids)
+
+
+def _compute_indicator_values(
+    *, first_month: date, last_month: date, shelter_ids: Collection[int] | None
+) -> IndicatorValues:
     months = months_between(first_month, last_month)
     shelters = Shelter.objects.order_by("id")
     if shelter_ids is not None:

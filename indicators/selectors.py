@@ -24,6 +24,7 @@ from shelters.models import (
     Victim,
     VictimRole,
 )
+from shelters.scopes import counting_scope
 from shelters.selectors import case_shelter_ids
 
 from .catalogue import INDICATORS
@@ -115,29 +116,32 @@ def distinct_people_over_period(*, shelter_id: int, first_month: date, last_mont
         # One row per victim (the EXISTS subqueries add no join), so a plain count is a distinct count.
         return Count("pk", filter=condition)
 
-    counts = victims.aggregate(
-        victims_served=count(primary & served),
-        secondary_victims_served=count(secondary & served),
-        tip_victims_served=count(tip & served),
-        new_victims=count(primary & new),
-        new_secondary_victims=count(secondary & new),
-        victims_reintegrated=count(primary & reintegrated),
-        secondary_victims_reintegrated=count(secondary & reintegrated),
-        follow_up_cases=count(Q(has_follow_up=True)),
-        tip_crime_sexual_tourism=count(tip & served & Q(exploitation_types__contains=",sexual_tourism,")),
-        tip_crime_forced_labor=count(tip & served & Q(exploitation_types__contains=",forced_labor,")),
-        tip_crime_sexual_exploitation=count(tip & served & Q(exploitation_types__contains=",sexual_exploitation,")),
-        tip_crime_child_labor=count(tip & served & Q(exploitation_types__contains=",child_labor,")),
-        tip_crime_other=count(tip & served & Q(exploitation_types__contains=",other,")),
-        origin_mexican=count(tip & served & Q(nationality="MX")),
-        origin_central_american=count(tip & served & Q(nationality__in=central_american)),
-        origin_usa=count(tip & served & Q(nationality="US")),
-        origin_other=count(tip & served & ~Q(nationality__in=["MX", "US", *central_american])),
-        victims_transferred=count(Q(has_transfer=True)),
-        tip_victims_pressed_charges=count(tip & Q(has_charges=True)),
-        victims_vocational_training=count(Q(has_vocational=True)),
-        victims_schooling=count(Q(has_schooling=True)),
-    )
+    # One shelter's counts through the aggregation path: whoever reads the table (a partner, program
+    # staff) has no door to its case records.
+    with counting_scope([shelter_id], purpose="distinct"):
+        counts = victims.aggregate(
+            victims_served=count(primary & served),
+            secondary_victims_served=count(secondary & served),
+            tip_victims_served=count(tip & served),
+            new_victims=count(primary & new),
+            new_secondary_victims=count(secondary & new),
+            victims_reintegrated=count(primary & reintegrated),
+            secondary_victims_reintegrated=count(secondary & reintegrated),
+            follow_up_cases=count(Q(has_follow_up=True)),
+            tip_crime_sexual_tourism=count(tip & served & Q(exploitation_types__contains=",sexual_tourism,")),
+            tip_crime_forced_labor=count(tip & served & Q(exploitation_types__contains=",forced_labor,")),
+            tip_crime_sexual_exploitation=count(tip & served & Q(exploitation_types__contains=",sexual_exploitation,")),
+            tip_crime_child_labor=count(tip & served & Q(exploitation_types__contains=",child_labor,")),
+            tip_crime_other=count(tip & served & Q(exploitation_types__contains=",other,")),
+            origin_mexican=count(tip & served & Q(nationality="MX")),
+            origin_central_american=count(tip & served & Q(nationality__in=central_american)),
+            origin_usa=count(tip & served & Q(nationality="US")),
+            origin_other=count(tip & served & ~Q(nationality__in=["MX", "US", *central_american])),
+            victims_transferred=count(Q(has_transfer=True)),
+            tip_victims_pressed_charges=count(tip & Q(has_charges=True)),
+            victims_vocational_training=count(Q(has_vocational=True)),
+            victims_schooling=count(Q(has_schooling=True)),
+        )
     for indicator in INDICATORS:
         if indicator.people and indicator.is_total:
             counts[indicator.key] = sum(counts[part] for part in indicator.parts)
@@ -163,15 +167,18 @@ def locked_month_drift(*, shelter_id: int, months: Iterable[date]) -> dict[date,
             shelter_id=shelter_id, month__in=locked, source=Source.COMPUTED
         ).values_list("month", "indicator", "value")
     }
-    keeps_records = (
-        Victim.objects.filter(shelter_id=shelter_id).exists() or Training.objects.filter(shelter_id=shelter_id).exists()
-    )
-    # A shelter without case records has nothing to compute: its months are missing, not 0.
-    current = (
-        compute_indicator_values(first_month=locked[0], last_month=locked[-1], shelter_ids=[shelter_id])
-        if keeps_records
-        else {}
-    )
+    # One shelter's counts through the aggregation path (program staff have no door to case records).
+    with counting_scope([shelter_id], purpose="drift"):
+        keeps_records = (
+            Victim.objects.filter(shelter_id=shelter_id).exists()
+            or Training.objects.filter(shelter_id=shelter_id).exists()
+        )
+        # A shelter without case records has nothing to compute: its months are missing, not 0.
+        current = (
+            compute_indicator_values(first_month=locked[0], last_month=locked[-1], shelter_ids=[shelter_id])
+            if keeps_records
+            else {}
+        )
     drift: dict[date, list[dict[str, object]]] = {}
     for month in locked:
         now = current.get((shelter_id, month), {})

@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from shelters.models import Shelter, Training, Victim
+from shelters.scopes import counting_scope
 
 from .aggregation import compute_indicator_values, month_from_number, month_number, months_between
 from .models import IndicatorValue, MonthLock, Source
@@ -72,7 +73,10 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
     """
     months = months_between(first_month.replace(day=1), last_month.replace(day=1))
     result = RecomputeResult()
-    with transaction.atomic():
+    # Query: the aggregation path lets the database show these shelters' case records, to read
+    # (refused in a web request across shelters, and audited then: one query more).
+    counted = None if shelter_id is None else [shelter_id]
+    with transaction.atomic(), counting_scope(counted, purpose="recompute"):
         # Query (all shelters only): which shelters to lock.
         to_lock = [shelter_id] if shelter_id is not None else list(Shelter.objects.values_list("id", flat=True))
         # Query (PostgreSQL): wait for any other recompute of these shelters to finish.

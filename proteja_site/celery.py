@@ -4,6 +4,7 @@ import os
 
 from celery import Celery
 from celery.schedules import crontab
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "proteja_site.settings")
 
@@ -23,3 +24,14 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=3, minute=15),
     },
 }
+
+
+@worker_init.connect
+def refuse_privileged_database_role(**kwargs: object) -> None:
+    """A worker, like the web process, refuses to run as a role that row-level security would not hold."""
+    from django.db import connection
+
+    from proteja_site.database_roles import refuse_privileged_role
+
+    refuse_privileged_role(connection)
+    connection.close()

@@ -104,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # From here on, the database shows the signed-in user's shelters only (row-level security, shelters.scopes).
+    "shelters.middleware.ShelterScopeMiddleware",
     # Whether the session gave its second factor's code (request.user.otp_device), then what it may open.
     "django_otp.middleware.OTPMiddleware",
     "accounts.middleware.SecondFactorMiddleware",
@@ -139,6 +141,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The tables' owner, which `migrate` (and `flush`) connect as; DATABASE_URL is the application's role, which
+# owns no table and has no BYPASSRLS, so PostgreSQL's row-level security holds for it (README, "Isolation").
+# Unset (the demo's SQLite), migrations run as DATABASE_URL.
+MIGRATION_DATABASE = (
+    dj_database_url.parse(os.environ["MIGRATION_DATABASE_URL"]) if os.environ.get("MIGRATION_DATABASE_URL") else None
+)
+# Whom migrate grants the tables to (read here: `migrate` switches the connection's user to the owner's).
+APPLICATION_DATABASE_ROLE = DATABASES["default"].get("USER") or ""
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # The demo's SQLite builds service_victim_date without its INCLUDE column (PostgreSQL uses it for Annex 2).
 SILENCED_SYSTEM_CHECKS = ["models.W040"]

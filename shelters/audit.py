@@ -80,7 +80,7 @@ def audit_account_event(
     record_id = str(subject.pk) if subject is not None else ""
     actor_id = actor.pk if actor is not None and actor.pk else None
     now = timezone.now()
-    AuditEntry.objects.bulk_create(
+    _insert_without_returning(
         AuditEntry(
             at=now,
             actor_id=actor_id,
@@ -95,6 +95,30 @@ def audit_account_event(
         )
         for shelter_id in (sorted(set(shelter_ids), key=lambda pk: pk or 0) or [None])
     )
+
+
+def audit_aggregation(*, purpose: str, shelter_ids: Iterable[int] | None) -> None:
+    """Record that the aggregation path counted several shelters' case records (`purpose`: which job)."""
+    _insert_without_returning(
+        [
+            AuditEntry(
+                at=timezone.now(),
+                action=AuditAction.AGGREGATED,
+                record_type="shelter",
+                record_id="all" if shelter_ids is None else "",
+                fields=[] if shelter_ids is None else sorted(int(pk) for pk in shelter_ids),
+                channel=purpose[:20],
+            )
+        ]
+    )
+
+
+def _insert_without_returning(entries: Iterable[AuditEntry]) -> None:
+    """INSERT without RETURNING the new ids: PostgreSQL checks a returned row against the policies that
+    let it be read, and an account event for a shelter, a refusal, is written by whoever may not read it."""
+    entries = list(entries)
+    fields = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
+    AuditEntry.objects._insert(entries, fields=fields, returning_fields=None)
 
 
 def audit_refusal(
@@ -127,17 +151,21 @@ def audit_refusal(
         same_minute = same_minute.filter(address=address)
     if same_minute.update(repeats=F("repeats") + 1):
         return
-    AuditEntry.objects.create(
-        at=now,
-        actor_id=actor_id,
-        actor_username=getattr(actor, "username", "") if actor_id else "",
-        shelter_id=shelter_id,
-        action=AuditAction.REFUSED,
-        record_type=record_type,
-        record_id=record_id[:40],
-        fields=fields,
-        channel=channel,
-        address=address,
+    _insert_without_returning(
+        [
+            AuditEntry(
+                at=now,
+                actor_id=actor_id,
+                actor_username=getattr(actor, "username", "") if actor_id else "",
+                shelter_id=shelter_id,
+                action=AuditAction.REFUSED,
+                record_type=record_type,
+                record_id=record_id[:40],
+                fields=fields,
+                channel=channel,
+                address=address,
+            )
+        ]
     )
 
 

@@ -587,9 +587,11 @@ class AuditAction(models.TextChoices):
     SIGNIN_FAILED = "signin_failed", _("Sign-in failed")
     LOCKED_OUT = "locked_out", _("Locked out")
     UNLOCKED = "unlocked", _("Unlocked")
+    # The aggregation path counted several shelters' case records (shelters.scopes.counting_scope).
+    AGGREGATED = "aggregated", _("Counted across shelters")
 
 
-ACCOUNT_ACTIONS = frozenset(AuditAction.values) - {"create", "change", "delete", "view", "refused"}
+ACCOUNT_ACTIONS = frozenset(AuditAction.values) - {"create", "change", "delete", "view", "refused", "aggregated"}
 
 
 class AuditEntry(models.Model):

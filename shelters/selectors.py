@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 from django.db.models import Count, Q, QuerySet
 
+from . import scopes
 from .models import (
     ACCOUNT_ACTIONS,
     SHELTER_ROLES,
@@ -31,17 +32,23 @@ from .models import (
     User,
     Victim,
 )
+from .scopes import open_door_for
 
 RecordT = TypeVar("RecordT", bound=CaseRecord)
 
 
 def can_see_case_records(user: User) -> bool:
     """Only shelter staff see case records; program staff, partners and role-less superusers never do."""
-    return bool(user.is_authenticated and user.is_active and user.role in SHELTER_ROLES)
+    return scopes.can_see_case_records(user)
 
 
 def case_shelter_ids(user: User) -> QuerySet[Membership]:
-    """The shelters whose case records `user` may see, as a subquery (no query of its own)."""
+    """The shelters whose case records `user` may see, as a subquery.
+
+    Inside a web request it also opens the database's door to them (`scopes.open_door_for`: one small
+    query the first time for this user, none after), so PostgreSQL lets the same rows through.
+    """
+    open_door_for(user)
     if not can_see_case_records(user):
         return Membership.objects.none().values("shelter_id")
     return Membership.objects.filter(user_id=user.pk).values("shelter_id")

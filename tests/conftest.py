@@ -6,12 +6,47 @@ of shelter B and must see nothing of A; Pat is program staff; Paco is a partner.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
+from proteja_site.database_roles import as_owner
 from shelters.models import Role
 
 from .factories import PASSWORD, ShelterFactory, UserFactory
+from .walls import let_the_test_see, test_body_scope
+
+_as_owner = ExitStack()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings):
+    """The test database is created and migrated by its owner (MIGRATION_DATABASE_URL)..."""
+    _as_owner.enter_context(as_owner(connection))
+    yield
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """...and the tests run as the application's role (DATABASE_URL), so row-level security holds for every
+    query they make; the owner drops the database at the end."""
+    _as_owner.close()
+    yield
+    _as_owner.enter_context(as_owner(connection))
+
+
+@pytest.fixture(autouse=True)
+def _test_body_sees_its_shelters(request):
+    """The test's own code (factories, direct reads) sees the shelters its factories made and the trail
+    as the operator does; each request it makes sets its own user's shelters and gives these back when
+    it ends (tests/walls.py)."""
+    with test_body_scope():
+        if "db" in request.fixturenames:
+            request.getfixturevalue("db")
+        let_the_test_see()
+        yield
 
 
 @pytest.fixture(autouse=True)

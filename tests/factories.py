@@ -21,7 +21,22 @@ from shelters.models import (
     VictimRole,
 )
 
+from .walls import let_the_test_see, seeing
+
 PASSWORD = "correct-horse-battery-staple"
+
+
+class CaseRecordFactory(factory.django.DjangoModelFactory):
+    """Case records are made through a scope of the door (tests/walls.py), never around the wall."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # noqa: ANN001, ANN206
+        shelter = kwargs.get("shelter") or kwargs["victim"].shelter
+        with seeing(shelter.pk):
+            return super()._create(model_class, *args, **kwargs)
 
 
 class ShelterFactory(factory.django.DjangoModelFactory):
@@ -35,6 +50,12 @@ class ShelterFactory(factory.django.DjangoModelFactory):
     agreement_number = factory.Sequence(lambda n: f"AG-{n:03d}")
     agreement_start = date(2007, 5, 1)
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # noqa: ANN001, ANN206
+        shelter = super()._create(model_class, *args, **kwargs)
+        let_the_test_see(shelter.pk)
+        return shelter
+
 
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -47,13 +68,19 @@ class UserFactory(factory.django.DjangoModelFactory):
     # Hashed before the first save: a password set on a saved account is an audited change.
     password = factory.LazyFunction(lambda: make_password(PASSWORD))
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):  # noqa: ANN001, ANN206
+        # The test reads the trail as the operator does, the entries of no shelter included.
+        let_the_test_see()
+        return super()._create(model_class, *args, **kwargs)
+
     @factory.post_generation
     def shelters(self, create, extracted, **kwargs):  # noqa: ANN001
         for shelter in extracted or []:
             Membership.objects.create(user=self, shelter=shelter)
 
 
-class VictimFactory(factory.django.DjangoModelFactory):
+class VictimFactory(CaseRecordFactory):
     class Meta:
         model = Victim
 
@@ -70,7 +97,7 @@ class SecondaryVictimFactory(VictimFactory):
     primary_victim = factory.SubFactory(VictimFactory, shelter=factory.SelfAttribute("..shelter"))
 
 
-class ServiceFactory(factory.django.DjangoModelFactory):
+class ServiceFactory(CaseRecordFactory):
     class Meta:
         model = Service
 
@@ -80,7 +107,7 @@ class ServiceFactory(factory.django.DjangoModelFactory):
     category = "legal"
 
 
-class ReferralFactory(factory.django.DjangoModelFactory):
+class ReferralFactory(CaseRecordFactory):
     class Meta:
         model = Referral
 
@@ -91,7 +118,7 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     institution = "DIF"
 
 
-class LegalActionFactory(factory.django.DjangoModelFactory):
+class LegalActionFactory(CaseRecordFactory):
     class Meta:
         model = LegalAction
 
@@ -102,7 +129,7 @@ class LegalActionFactory(factory.django.DjangoModelFactory):
     crime = "tip"
 
 
-class FollowUpFactory(factory.django.DjangoModelFactory):
+class FollowUpFactory(CaseRecordFactory):
     class Meta:
         model = FollowUp
 
@@ -112,7 +139,7 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     method = "phone"
 
 
-class TrainingFactory(factory.django.DjangoModelFactory):
+class TrainingFactory(CaseRecordFactory):
     class Meta:
         model = Training
 

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from proteja_site.database_roles import as_owner
 from shelters.encryption import field_fernet
 
 BEFORE = ("shelters", "0004_account_events_in_audit")
@@ -29,12 +30,16 @@ def raw(table, pk, column):
 
 @pytest.fixture
 def back_to_0004(transactional_db):
-    """The schema as it was before 0005; afterwards every migration again, whatever the test did."""
-    apps = migrate(BEFORE)
-    yield apps
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(executor.loader.graph.leaf_nodes())
+    """The schema as it was before 0005; afterwards every migration again, whatever the test did.
+
+    As the tables' owner, who alone may change them (the tests otherwise connect as the application's role).
+    """
+    with as_owner(connection):
+        apps = migrate(BEFORE)
+        yield apps
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 def test_existing_rows_are_encrypted_and_the_reverse_decrypts_them(back_to_0004):

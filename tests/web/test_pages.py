@@ -15,6 +15,7 @@ from indicators.models import MonthLock, MonthSubmission
 from indicators.services import recompute_indicators
 from shelters.models import AuditAction, AuditEntry, FollowUp, Service, Training, Victim, VictimRole
 from tests.factories import PASSWORD, FollowUpFactory, ServiceFactory, TrainingFactory, VictimFactory
+from tests.walls import PAGE_DOOR
 
 pytestmark = pytest.mark.django_db
 
@@ -257,8 +258,8 @@ def test_the_home_counts_the_shelters_month(client_as, caseworker_a, shelter_a, 
     VictimFactory(shelter=shelter_b, intake_date=month_start)  # another shelter's: not counted
     client = client_as(caseworker_a)
     # session, user, the user's shelters, victim counts, service count, follow-ups due,
-    # session save (savepoint, update, release)
-    with django_assert_num_queries(9):
+    # session save (savepoint, update, release); and the door (tests/walls.py)
+    with django_assert_num_queries(9 + PAGE_DOOR):
         response = client.get("/")
     assert response.context["open_cases"] == 2
     assert response.context["new_this_month"] == 1
@@ -315,8 +316,8 @@ def test_the_case_list_audits_the_names_it_shows_in_one_insert(
     VictimFactory.create_batch(3, shelter=shelter_a)
     client = client_as(caseworker_a)
     # session, user, the user's shelters, page count, page rows, the audit INSERT,
-    # session save (savepoint, update, release)
-    with django_assert_num_queries(9):
+    # session save (savepoint, update, release); and the door (tests/walls.py)
+    with django_assert_num_queries(9 + PAGE_DOOR):
         client.get("/cases/?assigned=all")
     views = AuditEntry.objects.filter(action=AuditAction.VIEW, record_type="victim", channel="web")
     assert views.count() == 3
@@ -342,8 +343,8 @@ def test_the_case_page_shows_the_timeline_and_audits_the_view(
     )
     client = client_as(caseworker_a)
     # session, user, the case, its children, services, referrals, legal actions, follow-ups, the audit INSERT,
-    # session save (savepoint, update, release)
-    with django_assert_num_queries(12):
+    # session save (savepoint, update, release); and the door (tests/walls.py)
+    with django_assert_num_queries(12 + PAGE_DOOR):
         response = client.get(f"/cases/{case_a.pk}/")
     page = response.content.decode()
     assert "Guadalupe" in page and "Luz" in page and "vacuna" in page

@@ -22,6 +22,7 @@ from django.utils import timezone
 from indicators.services import RecomputeResult, recompute_indicators
 from indicators.tasks import recompute_shelter_months
 from shelters.models import Shelter, Training, Victim
+from shelters.scopes import counting_scope
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -55,7 +56,9 @@ class Command(BaseCommand):
             if not shelters.exists():
                 raise CommandError(f"No shelter with slug {options['shelter']!r}.")
 
-        plan = self._plan(shelters, first, last, current)
+        # Which shelters keep case records, and since when: counted through the aggregation path.
+        with counting_scope(None, purpose="aggregate_indicators"):
+            plan = self._plan(shelters, first, last, current)
         if not plan:
             self.stdout.write("Nothing to recompute: no shelter keeps case records.")
             return

@@ -29,6 +29,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.utils import timezone
 
+from proteja_site.database_roles import as_owner
+
 BENCH_SHELTER = "bench-shelter"
 BENCH_USER = "bench-caseworker"
 # As docker-compose.yml configures the production PostgreSQL server.
@@ -70,10 +72,13 @@ class Command(BaseCommand):
             raise CommandError("bench_api measures PostgreSQL: set DATABASE_URL to a dedicated database.")
         if settings.DEBUG:
             raise CommandError("Run with DEBUG=false: DEBUG keeps every query in memory and skews the figures.")
-        ensure_database()
-        call_command("migrate", verbosity=0, interactive=False)
-        token, victims = self.dataset(options["victims"], options["services"], options["rebuild"])
-        vacuum_case_tables()
+        # Building and cleaning the dataset is the operator's work, as the owner (MIGRATION_DATABASE_URL);
+        # gunicorn serves as the application's role (DATABASE_URL), under row-level security.
+        with as_owner(connection):
+            ensure_database()
+            call_command("migrate", verbosity=0, interactive=False)
+            token, victims = self.dataset(options["victims"], options["services"], options["rebuild"])
+            vacuum_case_tables()
         started_at = timezone.now()
         server = start_gunicorn(options["port"], options["workers"])
         try:
@@ -81,7 +86,8 @@ class Command(BaseCommand):
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
-            cleanup(started_at)
+            with as_owner(connection):
+                cleanup(started_at)
         self.report(results, options)
 
     def dataset(self, victim_count: int, service_count: int, rebuild: bool) -> tuple[str, list[tuple[str, date]]]:

@@ -7,6 +7,7 @@ from reports.demo import load_demo_report
 from shelters import services
 from shelters.demo import generate_case_records
 from shelters.models import Membership, Role, User, Victim
+from shelters.scopes import every_shelter_scope
 from shelters.seed import ensure_seed_shelters
 
 DEMO_PASSWORD = "proteja-demo"
@@ -25,17 +26,19 @@ class Command(BaseCommand):
             caseworker = self._user("caseworker", Role.CASEWORKER, shelter=by_slug["casa-alianza"])
             coordinator = self._user("coordinator", Role.COORDINATOR, shelter=by_slug["casa-alianza"])
             self._user("caseworker-ciam", Role.CASEWORKER, shelter=by_slug["ciam"])
-            for shelter in shelters:
-                count = generate_case_records(
-                    shelter=shelter, actor=caseworker if shelter.slug == "casa-alianza" else admin
-                )
-                if count:
-                    self.stdout.write(f"{shelter.slug}: {count} generated victims")
-            # Every other Casa Alianza case is the demo caseworker's, so that "my cases" shows some.
-            casa_alianza = Victim.objects.filter(shelter=by_slug["casa-alianza"])
-            if not casa_alianza.filter(assigned_to__isnull=False).exists():
-                for victim in list(casa_alianza.order_by("case_code"))[::2]:
-                    services.case_assign(actor=coordinator, victim=victim, assignee=caseworker, channel="demo")
+            # The operator's command line: every shelter's case records (row-level security, shelters.scopes).
+            with every_shelter_scope():
+                for shelter in shelters:
+                    count = generate_case_records(
+                        shelter=shelter, actor=caseworker if shelter.slug == "casa-alianza" else admin
+                    )
+                    if count:
+                        self.stdout.write(f"{shelter.slug}: {count} generated victims")
+                # Every other Casa Alianza case is the demo caseworker's, so that "my cases" shows some.
+                casa_alianza = Victim.objects.filter(shelter=by_slug["casa-alianza"])
+                if not casa_alianza.filter(assigned_to__isnull=False).exists():
+                    for victim in list(casa_alianza.order_by("case_code"))[::2]:
+                        services.case_assign(actor=coordinator, victim=victim, assignee=caseworker, channel="demo")
         # The seed's Annex 2 tables (May-December 2007) as imported values; its three failed checks are expected.
         annex2 = import_annex2_file(SEED_REPORT)
         self.stdout.write(

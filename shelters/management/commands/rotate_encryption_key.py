@@ -28,6 +28,7 @@ from django.db.models import Case, TextField, Value, When
 from django.db.models.functions import Cast
 
 from shelters.encryption import encrypted_columns, field_keys, reencrypted
+from shelters.scopes import every_shelter_scope
 
 T = TypeVar("T")
 
@@ -35,10 +36,10 @@ T = TypeVar("T")
 def in_database(work: Callable[[], T]) -> T:
     """Every query of this command runs in here, one transaction per call, committed when `work` returns.
 
-    The one place to wrap should the database need more around the command's work (a scope of the door
-    that lets it read every shelter's rows, for instance).
+    Under row-level security the command is the operator's: a scope of the door holding every shelter
+    (shelters.scopes), without which it would read no case record and re-encrypt nothing.
     """
-    with transaction.atomic():
+    with every_shelter_scope(), transaction.atomic():
         return work()
 
 

@@ -1,0 +1,247 @@
+"""The second wall: PostgreSQL's row-level security, as the application's role meets it.
+
+Every test here runs as the application's role (DATABASE_URL), as the whole suite does. Without a
+scope of the door, no query sees or changes a case record; in one shelter's scope, only that shelter's
+rows pass, and a write cannot leave it; the aggregation path reads and never writes; the audit trail
+can be appended to and read, a refusal's repeats counted, and nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from accounts.services import token_issue
+from proteja_site.database_roles import owner_settings, privileges_problem, refuse_privileged_role
+from shelters.audit import audit_account_event, audit_refusal
+from shelters.models import AuditEntry, FollowUp, LegalAction, Referral, Service, Training, Victim
+from shelters.scopes import (
+    CrossShelterCountingRefused,
+    counting_scope,
+    no_shelter_scope,
+    shelter_scope,
+    web_request_scope,
+)
+from tests.factories import (
+    FollowUpFactory,
+    LegalActionFactory,
+    ReferralFactory,
+    ServiceFactory,
+    ShelterFactory,
+    TrainingFactory,
+    UserFactory,
+    VictimFactory,
+)
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="row-level security is PostgreSQL's"),
+]
+
+CASE_RECORD_FACTORIES = {
+    Victim: VictimFactory,
+    Service: ServiceFactory,
+    Referral: ReferralFactory,
+    LegalAction: LegalActionFactory,
+    FollowUp: FollowUpFactory,
+    Training: TrainingFactory,
+}
+TABLES = [model._meta.db_table for model in CASE_RECORD_FACTORIES] + [AuditEntry._meta.db_table]
+
+
+@pytest.fixture
+def one_of_each(shelter_a, shelter_b):
+    """One record of every kind in each shelter."""
+    return {
+        shelter: {model: factory(**_shelter_kwargs(model, shelter)) for model, factory in CASE_RECORD_FACTORIES.items()}
+        for shelter in (shelter_a, shelter_b)
+    }
+
+
+def _shelter_kwargs(model, shelter) -> dict:
+    if model in (Victim, Training):
+        return {"shelter": shelter}
+    if model is FollowUp:
+        return {"victim__shelter": shelter, "victim__exit_date": date(2007, 10, 20), "victim__exit_reason": "other"}
+    return {"victim__shelter": shelter}
+
+
+def _count(table: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        return cursor.fetchone()[0]
+
+
+def _execute(sql: str, params=()) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def test_row_level_security_is_on_and_forced_on_every_case_record_table_and_the_trail():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class WHERE relname = ANY(%s)", [TABLES]
+        )
+        rows = {name: (enabled, forced) for name, enabled, forced in cursor.fetchall()}
+    assert rows == dict.fromkeys(TABLES, (True, True))
+
+
+@pytest.mark.parametrize("model", list(CASE_RECORD_FACTORIES), ids=lambda model: model._meta.model_name)
+def test_without_the_setting_a_query_sees_and_changes_nothing(model, one_of_each):
+    table = model._meta.db_table
+    stored = _count(table)  # the test's own scope holds both shelters
+    assert stored >= 2
+
+    with no_shelter_scope():
+        assert _count(table) == 0
+        assert model.objects.count() == 0
+        assert _execute(f"UPDATE {table} SET updated_at = now()") == 0
+        assert _execute(f"DELETE FROM {table}") == 0
+        # PostgreSQL checks the policy before the row's other constraints: a bare row is enough.
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            _execute(
+                f"INSERT INTO {table} (id, shelter_id, created_at, updated_at)"
+                " VALUES (gen_random_uuid(), %s, now(), now())",
+                [next(iter(one_of_each)).pk],
+            )
+
+    assert _count(table) == stored
+
+
+@pytest.mark.parametrize("model", list(CASE_RECORD_FACTORIES), ids=lambda model: model._meta.model_name)
+def test_one_shelters_scope_lets_its_rows_through_and_keeps_writes_in_it(model, one_of_each, shelter_a, shelter_b):
+    table = model._meta.db_table
+    record_b = one_of_each[shelter_b][model]
+
+    with shelter_scope([shelter_a.pk]):
+        assert set(model.objects.values_list("shelter_id", flat=True)) == {shelter_a.pk}
+        assert not model.objects.filter(pk=record_b.pk).exists()
+        assert _execute(f"UPDATE {table} SET updated_at = now() WHERE id = %s", [record_b.pk]) == 0
+        assert _execute(f"UPDATE {table} SET updated_at = now()") == model.objects.count() > 0
+        # WITH CHECK: a row of A cannot be moved to B.
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            _execute(f"UPDATE {table} SET shelter_id = %s", [shelter_b.pk])
+
+
+def test_a_write_into_another_shelter_is_refused_by_the_database(shelter_a, shelter_b):
+    with shelter_scope([shelter_a.pk]), pytest.raises(DatabaseError, match="row-level security"):
+        with transaction.atomic():
+            Victim.objects.create(shelter=shelter_b, case_code="X-1", intake_date=date(2007, 10, 1), sex="female")
+
+
+def test_the_aggregation_path_reads_and_never_writes(one_of_each, shelter_a, shelter_b):
+    with no_shelter_scope(), counting_scope([shelter_a.pk], purpose="test"):
+        assert set(Service.objects.values_list("shelter_id", flat=True)) == {shelter_a.pk}
+        assert _execute("UPDATE shelters_service SET updated_at = now()") == 0
+        assert _execute("DELETE FROM shelters_service") == 0
+    with no_shelter_scope(), counting_scope(None, purpose="test"):
+        assert set(Service.objects.values_list("shelter_id", flat=True)) == {shelter_a.pk, shelter_b.pk}
+
+
+def test_counting_across_shelters_is_audited_and_refused_inside_a_web_request(one_of_each, caseworker_a, shelter_a):
+    with counting_scope(None, purpose="nightly"):
+        pass
+    entry = AuditEntry.objects.get(action="aggregated")
+    assert (entry.channel, entry.record_type, entry.record_id, entry.actor_id) == ("nightly", "shelter", "all", None)
+
+    with web_request_scope(caseworker_a, may_open_door=True):
+        with pytest.raises(CrossShelterCountingRefused):
+            with counting_scope(None, purpose="nightly"):
+                pass
+        # One shelter's counts (a table's distinct column, a lock's drift) a request may take.
+        with counting_scope([shelter_a.pk], purpose="distinct"):
+            assert set(Service.objects.values_list("shelter_id", flat=True)) == {shelter_a.pk}
+
+
+def test_a_forgotten_filter_in_a_request_still_sees_only_the_users_shelter(one_of_each, caseworker_b, shelter_b):
+    # As if a new view forgot selectors.victims_visible_to: the database holds the wall.
+    with web_request_scope(caseworker_b, may_open_door=False):
+        assert set(Victim.objects.values_list("shelter_id", flat=True)) == {shelter_b.pk}
+        assert set(Service.objects.values_list("shelter_id", flat=True)) == {shelter_b.pk}
+
+
+@pytest.mark.parametrize("persona", ["program_staff", "partner", "anonymous"])
+def test_a_request_of_someone_without_case_records_sees_none_whatever_the_query(persona, personas, one_of_each):
+    from django.contrib.auth.models import AnonymousUser
+
+    user = personas[persona] or AnonymousUser()
+    with web_request_scope(user, may_open_door=True):
+        assert Victim.objects.count() == 0
+        assert AuditEntry.objects.filter(shelter__isnull=False).count() == 0
+
+
+def test_the_trail_is_appended_to_and_read_never_rewritten(shelter_a, caseworker_a):
+    audit_account_event(actor=None, action="unlocked", subject=caseworker_a, shelter_ids=[shelter_a.pk])
+    entry_id = AuditEntry.objects.get(action="unlocked").pk
+
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+        _execute("UPDATE shelters_auditentry SET action = 'joined' WHERE id = %s", [entry_id])
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+        _execute("DELETE FROM shelters_auditentry WHERE id = %s", [entry_id])
+    with pytest.raises(DatabaseError, match="permission denied"), transaction.atomic():
+        _execute("TRUNCATE shelters_auditentry")
+
+    with no_shelter_scope():
+        assert AuditEntry.objects.count() == 0
+        # Whoever may not read an entry still appends it (a join by invitation, a failed sign-in).
+        audit_account_event(actor=None, action="joined", subject=caseworker_a, shelter_ids=[shelter_a.pk])
+        # A refusal's repeats are counted on its minute's entry, which names no shelter.
+        for _ in range(3):
+            audit_refusal(actor=None, record_type="victim", status=401, channel="api", address="192.0.2.1")
+    assert AuditEntry.objects.get(action="refused").repeats == 3
+    assert AuditEntry.objects.filter(action="joined", shelter=shelter_a).count() == 1
+
+
+def test_an_entry_about_a_case_record_must_be_of_the_doors_shelters(shelter_a, shelter_b, caseworker_a):
+    victim_b = VictimFactory(shelter=shelter_b)
+    from shelters.audit import audit_write
+
+    with shelter_scope([shelter_a.pk]), pytest.raises(DatabaseError, match="row-level security"):
+        with transaction.atomic():
+            audit_write(actor=caseworker_a, action="change", record=victim_b, fields=["notes"])
+
+
+def test_the_application_role_is_neither_superuser_nor_owner_nor_bypasses():
+    assert privileges_problem(connection) is None
+    refuse_privileged_role(connection)
+
+
+@pytest.mark.skipif(owner_settings() is None, reason="needs MIGRATION_DATABASE_URL")
+def test_the_application_refuses_to_start_as_the_owner(settings):
+    settings.DEBUG = False
+    owner = connection.copy()
+    owner.settings_dict = {**connection.settings_dict, **{key: owner_settings()[key] for key in ("USER", "PASSWORD")}}
+    try:
+        problem = privileges_problem(owner)
+        assert problem is not None and owner_settings()["USER"] in problem
+        with pytest.raises(Exception, match="Refusing to start: the database role"):
+            refuse_privileged_role(owner)
+    finally:
+        owner.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_pays_one_small_query_for_the_door(caseworker_a, partner):
+    """In its own transaction, as in production: one set_config for shelter staff, none for a partner."""
+    VictimFactory(shelter=caseworker_a.shelters.get())
+    other = ShelterFactory()
+    VictimFactory(shelter=other)
+    UserFactory(username="other", shelters=[other])
+
+    def door_queries(user) -> tuple[int, list]:
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)[1]}")
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/api/v1/victims/")
+        return sum("set_config" in query["sql"] for query in queries.captured_queries), response
+
+    count, response = door_queries(caseworker_a)
+    assert count == 1
+    assert response.json()["count"] == 1
+    count, response = door_queries(partner)
+    assert (count, response.status_code) == (0, 403)

@@ -234,6 +234,11 @@ class Victim(CaseRecord):
     given_name = EncryptedCharField(_("given name"), max_length=100, null=True, blank=True)
     family_name = EncryptedCharField(_("family name"), max_length=100, null=True, blank=True)
     notes = EncryptedTextField(_("notes"), max_length=5000, null=True, blank=True)
+    # The names' keyed blind index (shelters.blind_index), set by the services on every write: the
+    # duplicate check and the name search read these, never the encrypted names.
+    given_name_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    full_name_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    name_words = models.TextField(blank=True, default="", editable=False)
 
     personal_fields = ("given_name", "family_name", "notes")
     dated_fields = ("intake_date", "exit_date")
@@ -270,6 +275,8 @@ class Victim(CaseRecord):
         indexes = [
             models.Index(fields=["shelter", "intake_date"], name="victim_shelter_intake"),
             models.Index(fields=["shelter", "exit_date"], name="victim_shelter_exit"),
+            models.Index(fields=["shelter", "full_name_key"], name="victim_shelter_full_name"),
+            models.Index(fields=["shelter", "given_name_key", "birth_year"], name="victim_shelter_given_year"),
         ]
 
     def __str__(self) -> str:

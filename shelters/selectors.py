@@ -7,10 +7,12 @@ through these functions, so that another shelter's record is simply not there
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Collection
+from typing import Any, TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
+from .blind_index import full_name_key, given_name_key, query_word_digests
 from .models import SHELTER_ROLES, AuditEntry, CaseRecord, Membership, Role, Shelter, User, Victim
 
 RecordT = TypeVar("RecordT", bound=CaseRecord)
@@ -60,3 +62,40 @@ def audit_trail_visible_to(user: User) -> QuerySet[AuditEntry]:
     if not (user.is_authenticated and user.is_active and user.role == Role.COORDINATOR):
         return AuditEntry.objects.none()
     return AuditEntry.objects.filter(shelter_id__in=case_shelter_ids(user))
+
+
+def victims_named(victims: QuerySet[Victim], query: str) -> QuerySet[Victim]:
+    """The victims of `victims` whose names hold every whole folded word of `query`, through the blind index.
+
+    "nunez" finds "Núñez"; "guada" does not find "Guadalupe" (whole words only). No name is decrypted.
+    """
+    digests = query_word_digests(query)
+    if not digests:
+        return victims.none()
+    for digest in digests:
+        victims = victims.filter(name_words__contains=digest)
+    return victims
+
+
+def possible_duplicates(
+    *,
+    user: User,
+    shelter: Shelter,
+    given_name: str | None,
+    family_name: str | None,
+    birth_year: int | None,
+    exclude_ids: Collection[Any] = (),
+) -> QuerySet[Victim]:
+    """The shelter's cases, open or closed, that may be the same person: the same folded full name, or the
+    same folded given name and birth year. Read through the blind index (one indexed query, no decryption)."""
+    rules = Q()
+    full = full_name_key(given_name, family_name)
+    if full:
+        rules |= Q(full_name_key=full)
+    given = given_name_key(given_name)
+    if given and birth_year is not None:
+        rules |= Q(given_name_key=given, birth_year=birth_year)
+    if not rules:
+        return Victim.objects.none()
+    found = victims_visible_to(user).filter(rules, shelter=shelter).exclude(pk__in=list(exclude_ids))
+    return found.order_by("case_code")

@@ -87,11 +87,8 @@ def _today() -> date:
 
 
 def _no_name_field() -> forms.BooleanField:
-    return forms.BooleanField(
-        label=_("Register without a name"),
-        required=False,
-        help_text=_("Tick it only when the person gives no name; the case is then known by its code."),
-    )
+    # No help text: beside a checkbox it would stand between the box and its label on a phone.
+    return forms.BooleanField(label=_("Register without a name (the person gives none)"), required=False)
 
 
 def _require_name_or_choice(form: forms.Form, cleaned: dict[str, Any]) -> None:

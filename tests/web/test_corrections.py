@@ -410,3 +410,26 @@ def test_removing_the_exit_of_an_open_case_changes_nothing(client_as, caseworker
     response = client_as(caseworker_a).post(f"/cases/{case_a.pk}/exit/", {"action": "reopen"})
     assert response.status_code == 302
     assert not AuditEntry.objects.filter(action=AuditAction.CHANGE).exists()
+
+
+def test_a_name_corrected_into_another_cases_is_a_possible_duplicate(client_as, caseworker_a, case_a):
+    VictimFactory(shelter=case_a.shelter, case_code="SA-00002", given_name="Rosa", family_name="López")
+    client = client_as(caseworker_a)
+    data = details_post(**{"victim-given_name": "rosa", "victim-family_name": "LOPEZ"})
+    response = client.post(f"/cases/{case_a.pk}/edit/", data)
+    assert response.status_code == 200
+    assert [case.case_code for case in response.context["duplicates"][0]["cases"]] == ["SA-00002"]
+    case_a.refresh_from_db()
+    assert case_a.given_name == "Guadalupe"
+    confirmed = client.post(
+        f"/cases/{case_a.pk}/edit/", {**data, "duplicates-seen": "SA-00002", "duplicates-confirm": "on"}
+    )
+    assert confirmed.status_code == 302
+
+
+def test_a_case_is_not_its_own_duplicate(client_as, caseworker_a, case_a):
+    # Same name, a birth year added: only the case itself matches, so nothing is asked.
+    response = client_as(caseworker_a).post(
+        f"/cases/{case_a.pk}/edit/", details_post(**{"victim-family_name": "Núñez"})
+    )
+    assert response.status_code == 302

@@ -141,7 +141,9 @@ def victim_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _duplicates_of(request: HttpRequest, *, shelter: Shelter, forms: list[tuple[Any, str]]) -> list[dict[str, Any]]:
+def _duplicates_of(
+    request: HttpRequest, *, shelter: Shelter, forms: list[tuple[Any, str]], exclude: Victim | None = None
+) -> list[dict[str, Any]]:
     """For each form whose person may already be a case of the shelter: its label and those cases."""
     found = []
     for form, label in forms:
@@ -152,6 +154,7 @@ def _duplicates_of(request: HttpRequest, *, shelter: Shelter, forms: list[tuple[
                 given_name=form.cleaned_data.get("given_name"),
                 family_name=form.cleaned_data.get("family_name"),
                 birth_year=form.cleaned_data.get("birth_year"),
+                exclude_ids=[exclude.pk] if exclude is not None else (),
             ).only("id", "case_code", "intake_date", "exit_date")
         )
         if cases:
@@ -349,8 +352,20 @@ def _refusal_text(error: ValidationError | MonthLocked) -> str:
 def case_edit(request: HttpRequest, pk: Any) -> HttpResponse:
     """Correct the case's details (names, sex, birth year, nationality, intake, TIP, notes) under the same rules."""
     victim = case_of(request, pk)
-    form = VictimForm(request.POST if request.method == "POST" else None, instance=victim, prefix="victim")
-    if request.method == "POST" and form.is_valid():
+    data = request.POST if request.method == "POST" else None
+    form = VictimForm(data, instance=victim, prefix="victim")
+    confirm = DuplicateConfirmForm(data, prefix="duplicates")
+    duplicates: list[dict[str, Any]] = []
+    ready = data is not None and form.is_valid()
+    # A name corrected into another case's is the same possible duplicate as at registration.
+    if ready and {"given_name", "family_name", "birth_year"} & set(form.changed_data):
+        duplicates = _duplicates_of(request, shelter=victim.shelter, forms=[(form, _("This victim"))], exclude=victim)
+        if duplicates and not confirm.confirms(_codes(duplicates)):
+            confirm = _confirmation_for(duplicates)
+            ready = False
+        else:
+            duplicates = []
+    if ready:
         try:
             services.record_update(actor=request.user, record=victim, data=form.record_data(), channel=CHANNEL)
         except (ValidationError, MonthLocked) as error:
@@ -367,6 +382,8 @@ def case_edit(request: HttpRequest, pk: Any) -> HttpResponse:
         {
             "victim": victim,
             "form": form,
+            "duplicates": duplicates,
+            "confirm": confirm,
             "title": _("Correct the details"),
             "delete_url": reverse("web:case-delete", kwargs={"pk": victim.pk}),
         },

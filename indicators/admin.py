@@ -23,7 +23,7 @@ from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from proteja_site.api import parse_month
+from proteja_site.api import MONTH_INVALID, parse_month
 from shelters.admin import is_program_admin
 from shelters.models import Shelter
 
@@ -100,7 +100,7 @@ class Annex2PageForm(forms.Form):
             return None
         month = parse_month(raw)
         if month is None:
-            raise ValidationError(_("Give a month as YYYY-MM."))
+            raise ValidationError(MONTH_INVALID)
         return month
 
     def clean_start(self) -> date | None:
@@ -209,7 +209,7 @@ class MonthLockForm(forms.ModelForm):
     def clean_month_text(self) -> date:
         month = parse_month(self.cleaned_data["month_text"])
         if month is None:
-            raise ValidationError(_("Give a month as YYYY-MM."))
+            raise ValidationError(MONTH_INVALID)
         if month > timezone.localdate().replace(day=1):
             raise ValidationError(_("This month has not started yet."))
         return month

@@ -20,7 +20,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from proteja_site.api import COMMON_ERROR_RESPONSES, RESPONSE_400, RESPONSE_404, parse_month
+from proteja_site.api import COMMON_ERROR_RESPONSES, MONTH_INVALID, RESPONSE_400, RESPONSE_404, parse_month
 from shelters.models import Shelter
 from shelters.permissions import ALL_ROLES, IsCoordinator, IsProgramStaff, allow_roles
 from shelters.selectors import case_shelters_of
@@ -128,7 +128,7 @@ def _month_param(request: Request, name: str) -> date | None:
         return None
     month = parse_month(raw)
     if month is None:
-        raise ValidationError({name: [_("Give a month as YYYY-MM.")]})
+        raise ValidationError({name: [MONTH_INVALID]})
     return month
 
 
@@ -226,7 +226,7 @@ def _shelter_month(slug: str, month_text: str, shelters: QuerySet[Shelter]) -> t
     shelter = get_object_or_404(shelters, slug=slug)
     month = parse_month(month_text)
     if month is None:
-        raise ValidationError({"month": [_("Give a month as YYYY-MM.")]})
+        raise ValidationError({"month": [MONTH_INVALID]})
     return shelter, month
 
 

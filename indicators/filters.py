@@ -7,7 +7,7 @@ from datetime import date
 import django_filters
 from django import forms
 
-from proteja_site.api import parse_month
+from proteja_site.api import MONTH_INVALID, parse_month
 from shelters.models import Shelter
 
 from .catalogue import INDICATOR_CHOICES
@@ -15,7 +15,7 @@ from .models import IndicatorValue, Source
 
 
 class MonthFormField(forms.CharField):
-    default_error_messages = {"invalid": "Give a month as YYYY-MM."}
+    default_error_messages = {"invalid": MONTH_INVALID}
 
     def to_python(self, value: object) -> date | None:
         text = super().to_python(value)

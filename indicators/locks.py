@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from proteja_site.api import EARLIEST_MONTH_YEAR, MONTH_INVALID
 from shelters.audit import audit_write
 from shelters.models import AuditAction, Role, Shelter, User
 from shelters.selectors import is_coordinator_of
@@ -33,6 +34,9 @@ def _clean_month(month: date) -> date:
     """A review month: the first of a month that has begun (a month not yet started has nothing to review)."""
     if month.day != 1:
         raise ValidationError({"month": [_("Give a month: the first day of it.")]})
+    if month.year < EARLIEST_MONTH_YEAR:
+        # The API and the pages refuse such a month before it gets here; a script calling the service too.
+        raise ValidationError({"month": [str(MONTH_INVALID)]})
     if month > timezone.localdate().replace(day=1):
         raise ValidationError({"month": [_("The month %(month)s has not started yet.") % {"month": f"{month:%Y-%m}"}]})
     return month

@@ -7,9 +7,11 @@ import re
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers, status
@@ -54,6 +56,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(bulk_error_detail(item_errors), status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoValidationError):
         exc = ValidationError(detail=validation_error_detail(exc))
+    if isinstance(exc, (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)):
+        # Django's own bounds on a form body (DATA_UPLOAD_MAX_NUMBER_FIELDS...): a bare HTML "Bad Request"
+        # otherwise; the API says what was wrong, in JSON like every other refusal.
+        return Response(
+            {"detail": "The request body has too many fields or files, or is too large; send the record as JSON."},
+            status=status.HTTP_400_BAD_REQUEST,
+        )
     if isinstance(exc, IntegrityError):
         # A constraint the validation layer should have caught first; never a 500.
         return Response(
@@ -64,24 +73,29 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
 
 MONTH_PATTERN = re.compile(r"^(\d{4})-(\d{2})$")
+# No case record, agreement or meeting is dated before 1900 (shelters.models.EARLIEST_DATE), so no month
+# before it means anything; four digits give the upper bound, 9999-12, the last month `date` holds.
+EARLIEST_MONTH_YEAR = 1900
+# Every month a URL, a filter, a body or a form takes is refused with these words, naming the parameter.
+MONTH_INVALID = gettext_lazy("Give a month as YYYY-MM, from 1900-01 to 9999-12.")
 
 
 def parse_month(value: object) -> date | None:
-    """`YYYY-MM` as the first day of that month, or None when it is not a month."""
+    """`YYYY-MM` from 1900-01 on as the first day of that month, or None when it is not such a month."""
     match = MONTH_PATTERN.match(value) if isinstance(value, str) else None
     if match is None:
         return None
     year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or year < 1:
+    if not 1 <= month <= 12 or year < EARLIEST_MONTH_YEAR:
         return None
     return date(year, month, 1)
 
 
-@extend_schema_field({"type": "string", "pattern": r"^\d{4}-(0[1-9]|1[0-2])$", "example": "2007-10"})
+@extend_schema_field({"type": "string", "pattern": r"^(19|[2-9]\d)\d{2}-(0[1-9]|1[0-2])$", "example": "2007-10"})
 class MonthField(serializers.Field):
     """A month as `YYYY-MM` in JSON, stored as the first day of the month."""
 
-    default_error_messages = {"invalid": "Give a month as YYYY-MM."}
+    default_error_messages = {"invalid": MONTH_INVALID}
 
     def to_internal_value(self, data: Any) -> date:
         month = parse_month(data)

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -82,6 +83,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",
     "shelters",
     "web",
     "accounts",
@@ -92,6 +94,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy and Permissions-Policy headers of every answer (see "Browser policies").
+    "csp.middleware.CSPMiddleware",
+    "proteja_site.middleware.PermissionsPolicyMiddleware",
+    # No API answer may be kept by a cache (its own refusals included); an oversized API body is refused
+    # before anything reads it (API_MAX_BODY_BYTES).
+    "proteja_site.middleware.ApiNoStoreMiddleware",
+    "proteja_site.middleware.RequestBodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -235,11 +244,24 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "proteja_site.api.exception_handler",
+    # JSON nested more than proteja_site.parsers.MAX_JSON_DEPTH deep is a 400, not a RecursionError.
+    "DEFAULT_PARSER_CLASSES": [
+        "proteja_site.parsers.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {
         "token": os.environ.get("THROTTLE_TOKEN_RATE", "20/min"),
     },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+
+# The largest API request body: a bulk of 1,000 records with every notes field full (5,000 characters,
+# some written as \u escapes) is about 7 MB.
+API_MAX_BODY_BYTES = envint("API_MAX_BODY_MB", 10) * 1024 * 1024
+# Django's own bound on a body it reads (DRF reads JSON through it too), 2.5 MB by default, would refuse such
+# a bulk with a bare "Bad Request"; pages' forms are far smaller either way.
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
 
 # API tokens (django-rest-knox, accounts.ApiToken): stored as SHA-512 digests, ending after TOKEN_TTL_HOURS,
 # and at once when their owner's password, active flag, role or shelters change.
@@ -291,6 +313,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # No badge fetched from validator.swagger.io: the docs page talks to this site only (CSP connect-src, img-src).
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "validatorUrl": None},
 }
 
 LOGGING = {
@@ -323,6 +347,38 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+# Browser policies, on every page, admin, the browsable API and /api/docs/ included (django-csp).
+# Scripts come only from our own static files: no page has an inline script or an event attribute, and
+# Swagger UI's start-up script is served as a file (SpectacularSwaggerSplitView). Inline <style> blocks carry
+# the request's nonce ({{ request.csp_nonce }}); the only style attributes are the browsable API's own, allowed
+# by their hashes. Images may be data: URIs (Swagger UI's icons). Nothing may frame a page.
+BROWSABLE_API_STYLE_HASHES = [
+    "'sha256-OfgyIBrd+/vP79JdFMYP+re4T+fIenvkrHPD2HZ8/cs='",  # "float: right; margin-right: 10px"
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE, "'unsafe-hashes'", *BROWSABLE_API_STYLE_HASHES],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Django's defaults, written out: the address of a page (which may hold a case id) never leaves the site.
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No page needs a camera, microphone, location or any other powerful feature (proteja_site.middleware).
+PERMISSIONS_POLICY = (
+    "accelerometer=(), autoplay=(), camera=(), display-capture=(), geolocation=(), gyroscope=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), publickey-credentials-get=(), screen-wake-lock=(), "
+    "serial=(), usb=(), xr-spatial-tracking=()"
+)
 
 # Web pages for shelter staff (the `web` app): Spanish unless the user switched, and the
 # switch remembered for a year; a clear page when repeated failed sign-ins lock an account.

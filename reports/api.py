@@ -182,7 +182,8 @@ class QuarterlyReportView(APIView):
         report = quarterly_report_data(quarter=wanted, number=self._number(request))
         kind = request.accepted_renderer.format
         if kind == "html":
-            return HttpResponse(exports.report_html(report), content_type="text/html; charset=utf-8")
+            html = exports.report_html(report, csp_nonce=str(request.csp_nonce))
+            return HttpResponse(html, content_type="text/html; charset=utf-8")
         if kind == "docx":
             return _download(exports.report_docx(report), DocxRenderer.media_type, exports.filename(report, "docx"))
         if kind == "xlsx":

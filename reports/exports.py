@@ -138,11 +138,17 @@ def annex2_layout(table: dict[str, Any]) -> dict[str, Any]:
 # --- HTML ---------------------------------------------------------------------------------------
 
 
-def report_html(report: dict[str, Any]) -> str:
+def report_html(report: dict[str, Any], *, csp_nonce: str | None = None) -> str:
+    """The printable page; served by the site, its <style> carries the answer's CSP nonce (saved to a file,
+    the page needs none)."""
     with translation.override("en"):
         return render_to_string(
             "reports/quarterly_report.html",
-            {"report": report, "annex2_tables": [annex2_layout(table) for table in report["annex2"]]},
+            {
+                "report": report,
+                "annex2_tables": [annex2_layout(table) for table in report["annex2"]],
+                "csp_nonce": csp_nonce,
+            },
         )
 
 

@@ -76,6 +76,19 @@ class ShelterAdmin(ProgramStaffAdmin):
 CHANNEL = "admin"
 
 
+def personal_column(model: type[CaseRecord], name: str) -> Callable[[CaseRecord], str]:
+    """A list column that shows a personal field: audited with the page it is on, and not sortable
+    (the column holds ciphertext, whose order says nothing)."""
+
+    @admin.display(description=model._meta.get_field(name).verbose_name)
+    def column(obj: CaseRecord) -> str:
+        return getattr(obj, name) or ""
+
+    column.__name__ = name  # the column's CSS class, as for a field
+    column.personal_field = name  # type: ignore[attr-defined]
+    return column
+
+
 class CaseRecordAdmin(admin.ModelAdmin):
     """Case records for shelter staff: scoped by the selector, written by the services, views and refusals audited."""
 
@@ -98,6 +111,15 @@ class CaseRecordAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return records_visible_to(request.user, self.model).select_related("shelter")
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        shown = [getattr(column, "personal_field", None) for column in changelist.list_display]
+        shown = [name for name in shown if name]
+        if shown and request.method == "GET":
+            # The page's rows show these personal fields: one audit INSERT for the page, as the API's lists do.
+            audit_views(actor=request.user, records=changelist.result_list, channel=CHANNEL, fields=shown)
+        return changelist
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):  # type: ignore[no-untyped-def]
         if db_field.name in ("victim", "primary_victim"):
@@ -241,7 +263,7 @@ class ServiceAdmin(CaseRecordAdmin):
 
 @admin.register(Referral)
 class ReferralAdmin(CaseRecordAdmin):
-    list_display = ("date", "kind", "institution", "victim", "shelter")
+    list_display = ("date", "kind", personal_column(Referral, "institution"), "victim", "shelter")
     list_filter = ("kind",)
 
 
@@ -253,7 +275,7 @@ class LegalActionAdmin(CaseRecordAdmin):
 
 @admin.register(FollowUp)
 class FollowUpAdmin(CaseRecordAdmin):
-    list_display = ("date", "method", "victim", "shelter")
+    list_display = ("date", personal_column(FollowUp, "method"), "victim", "shelter")
 
 
 @admin.register(Training)

@@ -29,9 +29,17 @@ def audit_writes(
     _insert_entries(actor=actor, action=action, entries=[(record, fields) for record in records], channel=channel)
 
 
-def audit_views(*, actor: User | None, records: Iterable[CaseRecord], channel: str = "") -> None:
-    """Record that these records' personal fields were shown to `actor`: one INSERT for a whole page."""
-    entries = [(record, sorted(record.personal_fields)) for record in records if record.personal_fields]
+def audit_views(
+    *, actor: User | None, records: Iterable[CaseRecord], channel: str = "", fields: Iterable[str] | None = None
+) -> None:
+    """Record that these records' personal fields (or only `fields` of them) were shown to `actor`: one INSERT
+    for a whole page."""
+    if fields is None:
+        entries = [(record, sorted(record.personal_fields)) for record in records if record.personal_fields]
+    else:
+        shown = set(fields)
+        entries = [(record, sorted(shown & set(record.personal_fields))) for record in records]
+        entries = [(record, names) for record, names in entries if names]
     _insert_entries(actor=actor, action=AuditAction.VIEW, entries=entries, channel=channel)
 
 

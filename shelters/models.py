@@ -416,10 +416,12 @@ class ReferralKind(models.TextChoices):
 class Referral(VictimRecord):
     victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="referrals", verbose_name=_("victim"))
     kind = models.CharField(_("kind"), max_length=20, choices=ReferralKind.choices)
-    institution = models.CharField(_("institution"), max_length=200)
+    # Where a victim was sent names them to anyone who knows the place: encrypted, like the reason.
+    # Annex 2 counts referrals by `kind` only, so no query needs to read it.
+    institution = EncryptedCharField(_("institution"), max_length=200)
     reason = EncryptedTextField(_("reason"), max_length=2000, null=True, blank=True)
 
-    personal_fields = ("reason",)
+    personal_fields = ("institution", "reason")
 
     class Meta:
         ordering = ["-date", "-created_at"]
@@ -449,10 +451,11 @@ class LegalAction(VictimRecord):
     victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="legal_actions", verbose_name=_("victim"))
     kind = models.CharField(_("kind"), max_length=20, choices=LegalActionKind.choices)
     crime = models.CharField(_("crime"), max_length=10, choices=Crime.choices)
-    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    # The case-file number finds the victim in a court's or prosecutor's files: encrypted (empty is NULL).
+    reference = EncryptedCharField(_("reference"), max_length=100, null=True, blank=True)
     notes = EncryptedTextField(_("notes"), max_length=5000, null=True, blank=True)
 
-    personal_fields = ("notes",)
+    personal_fields = ("reference", "notes")
 
     class Meta:
         ordering = ["-date", "-created_at"]
@@ -470,10 +473,11 @@ class LegalAction(VictimRecord):
 
 class FollowUp(VictimRecord):
     victim = models.ForeignKey(Victim, on_delete=models.CASCADE, related_name="follow_ups", verbose_name=_("victim"))
-    method = models.CharField(_("method"), max_length=100, blank=True)
+    # Free text ("phone", "visit at her sister's in Puebla"): it can say where the victim lives now. Encrypted.
+    method = EncryptedCharField(_("method"), max_length=100, null=True, blank=True)
     notes = EncryptedTextField(_("notes"), max_length=5000, null=True, blank=True)
 
-    personal_fields = ("notes",)
+    personal_fields = ("method", "notes")
 
     class Meta:
         ordering = ["-date", "-created_at"]

@@ -188,6 +188,16 @@ class PersonalTextField(serializers.CharField):
         return "" if value is None else str(value)
 
 
+class BlankPersonalTextField(PersonalTextField):
+    """An encrypted text that was a plain column answering "" when empty (a legal action's reference, a
+    follow-up's method): it still answers "", where the other personal texts answer null."""
+
+    def get_attribute(self, instance: Any) -> Any:
+        # DRF answers null for a None attribute without asking to_representation.
+        value = super().get_attribute(instance)
+        return "" if value is None else value
+
+
 class ShelterDefaultMixin:
     """`shelter` may be left out on create when the user belongs to exactly one shelter."""
 
@@ -336,6 +346,7 @@ class ReferralSerializer(VictimRecordSerializer):
 
 
 class LegalActionSerializer(VictimRecordSerializer):
+    reference = BlankPersonalTextField(max_length=100)
     notes = PersonalTextField(max_length=5000)
 
     class Meta(VictimRecordSerializer.Meta):
@@ -345,6 +356,7 @@ class LegalActionSerializer(VictimRecordSerializer):
 
 class FollowUpSerializer(VictimRecordSerializer):
     victim = VisibleRecordField(Victim, help_text="A victim who has left the shelter; of another shelter: 404.")
+    method = BlankPersonalTextField(max_length=100)
     notes = PersonalTextField(max_length=5000)
 
     class Meta(VictimRecordSerializer.Meta):

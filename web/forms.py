@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
 from indicators.exceptions import MonthLocked
+from proteja_site.api import MONTH_INVALID, parse_month
 from shelters.models import FollowUp, LegalAction, Referral, Service, Training, Victim, VictimRole
 
 # The labels that DateRangeValidator translates at run time: marked here so that makemessages finds them.
@@ -86,6 +87,11 @@ def _today() -> date:
     return timezone.localdate()
 
 
+def say_birth_year_bounds(form: forms.Form) -> None:
+    """The input says the bounds the model holds to (1900 to this year), not the field type's own 0."""
+    form.fields["birth_year"].widget.attrs.update({"min": 1900, "max": timezone.localdate().year})
+
+
 def _no_name_field() -> forms.BooleanField:
     # No help text: beside a checkbox it would stand between the box and its label on a phone.
     return forms.BooleanField(label=_("Register without a name (the person gives none)"), required=False)
@@ -143,6 +149,7 @@ class VictimForm(_NamedForm):
         super().__init__(*args, **kwargs)
         self.fields["intake_date"].initial = _today
         self.fields["nationality"].initial = "MX"
+        say_birth_year_bounds(self)
         if not self.instance._state.adding and self.instance.role == VictimRole.SECONDARY:
             # Only a primary victim can be a TIP victim: a child's details have no such fields.
             del self.fields["tip_victim"], self.fields["exploitation_types"]
@@ -159,11 +166,29 @@ class ChildForm(_NamedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["nationality"].initial = "MX"
+        say_birth_year_bounds(self)
+
+
+MAX_CHILDREN_AT_INTAKE = 10
+
+
+class BaseChildFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        "too_many_forms": _("Register at most %(num)d children here; add more from the case page."),
+    }
 
 
 # Blank child rows are ignored (a form nobody typed in is "unchanged"); three cover most families,
-# and "add a child" on the case page covers the rest.
-ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=10)
+# and "add a child" on the case page covers the rest. The page says at most ten (MAX_NUM_FORMS), and the
+# server holds to it: without validate_max and absolute_max Django builds and saves up to 1,010 forms.
+ChildFormSet = forms.formset_factory(
+    ChildForm,
+    formset=BaseChildFormSet,
+    extra=3,
+    max_num=MAX_CHILDREN_AT_INTAKE,
+    validate_max=True,
+    absolute_max=MAX_CHILDREN_AT_INTAKE,
+)
 
 
 class SecondaryVictimForm(ChildForm):
@@ -295,6 +320,8 @@ class TrainingForm(ServiceValidatedForm):
         super().__init__(*args, **kwargs)
         self.fields["date"].initial = _today
         self.fields["sector"].choices = [c for c in self.fields["sector"].choices if c[0]]
+        # As the model holds: at least one attendee.
+        self.fields["attendees"].widget.attrs["min"] = 1
 
 
 class CaseFilterForm(forms.Form):
@@ -318,19 +345,10 @@ class CaseFilterForm(forms.Form):
         self.fields["q"].widget.attrs.update({"autocomplete": "off", "type": "search"})
 
 
-def parse_month(value: str) -> date | None:
-    """ "YYYY-MM" (what a month input sends) to the first day of that month; None when it is not one."""
-    try:
-        year, month = (int(part) for part in value.split("-"))
-        return date(year, month, 1) if 1900 <= year <= 9999 else None
-    except ValueError:
-        return None
-
-
 class MonthField(forms.CharField):
     widget = MonthInput
 
-    default_error_messages = {"invalid": _("Give a month as YYYY-MM.")}
+    default_error_messages = {"invalid": MONTH_INVALID}
 
     def to_python(self, value: Any) -> date | None:
         if isinstance(value, date):

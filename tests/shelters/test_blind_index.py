@@ -120,7 +120,7 @@ def test_the_migration_fills_the_index_of_existing_rows_and_can_run_again(shelte
     victim = register(shelter_a, caseworker_a, given_name="Rosa", family_name="López", birth_year=1990)
     expected = Victim.objects.filter(pk=victim.pk).values("given_name_key", "full_name_key", "name_words").get()
     _clear_index()
-    migration = importlib.import_module("shelters.migrations.0006_fill_victim_name_blind_index")
+    migration = importlib.import_module("shelters.migrations.0008_fill_victim_name_blind_index")
     migration.fill(apps, None)
     migration.fill(apps, None)
     assert Victim.objects.filter(pk=victim.pk).values("given_name_key", "full_name_key", "name_words").get() == expected

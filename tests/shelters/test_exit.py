@@ -1,5 +1,4 @@
-"""services.victim_exit: a victim's exit and the children leaving with them, all or nothing (messages in Spanish,
-the default language)."""
+"""services.victim_exit: a victim's exit and the children leaving with them, all or nothing."""
 
 from __future__ import annotations
 
@@ -7,6 +6,7 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils.translation import override
 
 from indicators.exceptions import MonthLocked
 from indicators.models import MonthLock
@@ -41,7 +41,7 @@ def test_the_children_get_the_same_exit(caseworker_a, family):
 
 def test_a_child_refused_by_the_rules_saves_no_exit(caseworker_a, family):
     mother, child, late = family
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, override("es"):
         services.victim_exit(
             actor=caseworker_a, victim=mother, exit_date=date(2026, 3, 1), exit_reason="other", children=[child, late]
         )

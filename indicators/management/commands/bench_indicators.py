@@ -119,13 +119,16 @@ class Command(BaseCommand):
             cursor.execute("CREATE UNIQUE INDEX ON bench_victim (n)")
             cursor.execute("ANALYZE bench_victim")
             # Each generated record picks a random victim and a date inside that victim's stay.
-            for label, key, sql in (
-                ("services", "services", self._services_sql()),
-                ("referrals", "referrals", self._referrals_sql()),
-                ("legal actions", "legal_actions", self._legal_actions_sql()),
-                ("follow-ups", "follow_ups", self._follow_ups_sql()),
+            # Identifying text is encrypted at rest, here too: one token per field, computed once, stands for all.
+            institution = Referral._meta.get_field("institution").get_prep_value("DIF")
+            method = FollowUp._meta.get_field("method").get_prep_value("phone")
+            for label, key, sql, texts in (
+                ("services", "services", self._services_sql(), []),
+                ("referrals", "referrals", self._referrals_sql(), [institution]),
+                ("legal actions", "legal_actions", self._legal_actions_sql(), []),
+                ("follow-ups", "follow_ups", self._follow_ups_sql(), [method]),
             ):
-                self._step(cursor, label, counts[key], sql, [counts["victims"], counts[key]])
+                self._step(cursor, label, counts[key], sql, [*texts, counts["victims"], counts[key]])
             months = month_number(last) - month_number(first) + 1
             self._step(cursor, "trainings", counts["shelters"] * months, self._trainings_sql(), [first, months])
             rebuilt = time.perf_counter()
@@ -232,7 +235,7 @@ class Command(BaseCommand):
             (id, shelter_id, victim_id, created_at, updated_at, date, kind, institution)
         SELECT gen_random_uuid(), v.shelter_id, v.id, now(), now(),
                v.intake_date + floor(random() * (GREATEST(v.stay_end - v.intake_date, 0) + 1))::int,
-               CASE WHEN g.k %% 3 = 0 THEN 'service_referral' ELSE 'transfer' END, 'DIF'
+               CASE WHEN g.k %% 3 = 0 THEN 'service_referral' ELSE 'transfer' END, %s
         FROM (SELECT k, floor(random() * %s)::bigint AS victim_n FROM generate_series(1, %s) AS k) g
         {self._pick_victim()}
         """
@@ -244,7 +247,7 @@ class Command(BaseCommand):
         SELECT gen_random_uuid(), v.shelter_id, v.id, now(), now(),
                v.intake_date + floor(random() * (GREATEST(v.stay_end - v.intake_date, 0) + 1))::int,
                (ARRAY['charges_filed', 'prosecution_opened', 'sentence'])[1 + g.k %% 3],
-               CASE WHEN g.k %% 4 = 0 THEN 'other' ELSE 'tip' END, ''
+               CASE WHEN g.k %% 4 = 0 THEN 'other' ELSE 'tip' END, NULL
         FROM (SELECT k, floor(random() * %s)::bigint AS victim_n FROM generate_series(1, %s) AS k) g
         {self._pick_victim()}
         """
@@ -252,7 +255,7 @@ class Command(BaseCommand):
     def _follow_ups_sql(self) -> str:
         return f"""
         INSERT INTO {FollowUp._meta.db_table} (id, shelter_id, victim_id, created_at, updated_at, date, method)
-        SELECT gen_random_uuid(), v.shelter_id, v.id, now(), now(), v.exit_date + 1 + floor(random() * 60)::int, 'phone'
+        SELECT gen_random_uuid(), v.shelter_id, v.id, now(), now(), v.exit_date + 1 + floor(random() * 60)::int, %s
         FROM (SELECT k, floor(random() * %s)::bigint AS victim_n FROM generate_series(1, %s) AS k) g
         {self._pick_victim()}
         WHERE v.exit_date IS NOT NULL

@@ -57,6 +57,6 @@ def fill(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("shelters", "0005_victim_name_blind_index")]
+    dependencies = [("shelters", "0007_victim_name_blind_index")]
 
     operations = [migrations.RunPython(fill, migrations.RunPython.noop, elidable=True)]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shelters', '0004_account_events_in_audit'),
+        ('shelters', '0006_identifying_text_values_encrypted'),
     ]
 
     operations = [

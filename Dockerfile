@@ -16,8 +16,8 @@ RUN pip install -r requirements.txt
 
 COPY . .
 # Build-time only: collectstatic and compilemessages need a key but no secrets or database.
-RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=build-only python manage.py collectstatic --noinput -v 0 \
-    && if [ -d locale ]; then SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=build-only python manage.py compilemessages -v 0; fi
+RUN SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=build-only BLIND_INDEX_KEY=build-only python manage.py collectstatic --noinput -v 0 \
+    && if [ -d locale ]; then SECRET_KEY=build-only FIELD_ENCRYPTION_KEY=build-only BLIND_INDEX_KEY=build-only python manage.py compilemessages -v 0; fi
 
 RUN useradd --system --uid 1000 --home /app proteja && chown -R proteja /app
 USER proteja

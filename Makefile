@@ -12,6 +12,7 @@ STAMP := $(VENV)/.installed-$(shell (cat requirements.txt requirements-dev.txt; 
 TEST_ENV := DEBUG=false \
 	SECRET_KEY=test-only-secret-key-not-for-production-0123456789abcdef \
 	FIELD_ENCRYPTION_KEY=test-only-field-encryption-key \
+	BLIND_INDEX_KEY=test-only-blind-index-key \
 	SECURE_SSL_REDIRECT=false \
 	DATABASE_URL=$${DATABASE_URL:-postgres://proteja_app@127.0.0.1:5432/proteja} \
 	MIGRATION_DATABASE_URL=$${MIGRATION_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/proteja} \
@@ -81,6 +82,7 @@ clean:
 BENCH_API_ENV := DEBUG=false \
 	SECRET_KEY=bench-only-secret-key-not-for-production-0123456789abcdef \
 	FIELD_ENCRYPTION_KEY=bench-only-field-encryption-key \
+	BLIND_INDEX_KEY=bench-only-blind-index-key \
 	SECURE_SSL_REDIRECT=false \
 	ALLOWED_HOSTS=127.0.0.1,localhost \
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://proteja_app@127.0.0.1:5432/proteja_bench_api} \

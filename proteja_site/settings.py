@@ -2,7 +2,7 @@
 
 Zero-setup defaults serve the demo (SQLite, Celery tasks run in-process).
 Production sets DATABASE_URL (PostgreSQL) and CELERY_BROKER_URL (Redis), and
-must set SECRET_KEY and FIELD_ENCRYPTION_KEY: with DEBUG off they have no default.
+must set SECRET_KEY, FIELD_ENCRYPTION_KEY and BLIND_INDEX_KEY: with DEBUG off they have no default.
 """
 
 from __future__ import annotations
@@ -60,6 +60,9 @@ SECRET_KEY_FALLBACKS = envlist("SECRET_KEY_FALLBACKS")
 # salt; keep both safe: losing either makes personal fields unreadable.
 FIELD_ENCRYPTION_KEY = envsecret("FIELD_ENCRYPTION_KEY", "insecure-demo-field-encryption-key")
 SALT_KEY = [FIELD_ENCRYPTION_KEY, *envlist("FIELD_ENCRYPTION_KEY_FALLBACKS")]
+# Key of the names' blind index (shelters.blind_index): its own secret, so that the digests stored
+# beside the encrypted names cannot be recomputed from a dictionary by someone holding the others.
+BLIND_INDEX_KEY = envsecret("BLIND_INDEX_KEY", "insecure-demo-blind-index-key")
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")

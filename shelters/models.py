@@ -271,6 +271,11 @@ class Victim(CaseRecord):
         related_name="assigned_cases",
         verbose_name=_("assigned caseworker"),
     )
+    # The names' keyed blind index (shelters.blind_index), set by the services on every write: the
+    # duplicate check and the name search read these, never the encrypted names.
+    given_name_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    full_name_key = models.CharField(max_length=32, blank=True, default="", editable=False)
+    name_words = models.TextField(blank=True, default="", editable=False)
 
     personal_fields = ("given_name", "family_name", "notes")
     dated_fields = ("intake_date", "exit_date")
@@ -307,6 +312,8 @@ class Victim(CaseRecord):
         indexes = [
             models.Index(fields=["shelter", "intake_date"], name="victim_shelter_intake"),
             models.Index(fields=["shelter", "exit_date"], name="victim_shelter_exit"),
+            models.Index(fields=["shelter", "full_name_key"], name="victim_shelter_full_name"),
+            models.Index(fields=["shelter", "given_name_key", "birth_year"], name="victim_shelter_given_year"),
         ]
 
     def __str__(self) -> str:

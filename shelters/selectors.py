@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import calendar
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from django.db.models import Count, Q, QuerySet
 
 from . import scopes
+from .blind_index import full_name_key, given_name_key, query_word_digests
 from .models import (
     ACCOUNT_ACTIONS,
     SHELTER_ROLES,
@@ -240,3 +242,40 @@ def case_codes_of_entries(*, shelter: Shelter, entries: list[AuditEntry]) -> dic
             for pk, code in model.objects.filter(shelter=shelter, pk__in=ids).values_list("pk", "victim__case_code"):
                 codes[(model._meta.model_name, str(pk))] = code
     return codes
+
+
+def victims_named(victims: QuerySet[Victim], query: str) -> QuerySet[Victim]:
+    """The victims of `victims` whose names hold every whole folded word of `query`, through the blind index.
+
+    "nunez" finds "Núñez"; "guada" does not find "Guadalupe" (whole words only). No name is decrypted.
+    """
+    digests = query_word_digests(query)
+    if not digests:
+        return victims.none()
+    for digest in digests:
+        victims = victims.filter(name_words__contains=digest)
+    return victims
+
+
+def possible_duplicates(
+    *,
+    user: User,
+    shelter: Shelter,
+    given_name: str | None,
+    family_name: str | None,
+    birth_year: int | None,
+    exclude_ids: Collection[Any] = (),
+) -> QuerySet[Victim]:
+    """The shelter's cases, open or closed, that may be the same person: the same folded full name, or the
+    same folded given name and birth year. Read through the blind index (one indexed query, no decryption)."""
+    rules = Q()
+    full = full_name_key(given_name, family_name)
+    if full:
+        rules |= Q(full_name_key=full)
+    given = given_name_key(given_name)
+    if given and birth_year is not None:
+        rules |= Q(given_name_key=given, birth_year=birth_year)
+    if not rules:
+        return Victim.objects.none()
+    found = victims_visible_to(user).filter(rules, shelter=shelter).exclude(pk__in=list(exclude_ids))
+    return found.order_by("case_code")

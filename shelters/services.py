@@ -25,6 +25,7 @@ from indicators.selectors import locked_months
 from indicators.services import request_recompute
 
 from .audit import audit_shelter_change, audit_write, audit_writes
+from .blind_index import index_values
 from .models import (
     AuditAction,
     CaseRecord,
@@ -132,6 +133,12 @@ def _loaded_relations(record: CaseRecord) -> list[str]:
     return names
 
 
+def _set_name_index(victim: Victim) -> None:
+    """The names' blind index follows the names on every write (the plain names are at hand here)."""
+    for name, value in index_values(victim.given_name, victim.family_name).items():
+        setattr(victim, name, value)
+
+
 def _next_case_code(shelter: Shelter) -> str:
     # The row update serialises concurrent intakes at one shelter: no two get a number.
     Shelter.objects.filter(pk=shelter.pk).update(last_case_number=F("last_case_number") + 1)
@@ -144,6 +151,7 @@ def victim_create(*, actor: User | None, shelter: Shelter, data: Mapping[str, An
     victim = Victim(shelter=shelter)
     assign_fields(victim, data)
     _validate(victim)
+    _set_name_index(victim)
     _check_unlocked(shelter_id=shelter.pk, months=victim.touched_months())
     victim.case_code = _next_case_code(shelter)
     victim.save()
@@ -211,6 +219,8 @@ def record_update(*, actor: User | None, record: RecordT, data: Mapping[str, Any
         return record
     _validate(record)
     _check_unlocked(shelter_id=record.shelter_id, months=months_before | record.touched_months())
+    if isinstance(record, Victim):
+        _set_name_index(record)
     record.save()
     audit_write(actor=actor, action=AuditAction.CHANGE, record=record, fields=changed, channel=channel)
     recompute = recompute_before | _months_to_recompute(record)
@@ -219,6 +229,38 @@ def record_update(*, actor: User | None, record: RecordT, data: Mapping[str, Any
         recompute |= set(LegalAction.objects.filter(victim=record).dates("date", "month"))
     _after_write(shelter_id=record.shelter_id, months=recompute)
     return record
+
+
+@transaction.atomic
+def victim_exit(
+    *,
+    actor: User | None,
+    victim: Victim,
+    exit_date: date,
+    exit_reason: str,
+    children: Iterable[Victim] = (),
+    channel: str = "",
+) -> Victim:
+    """Record (or correct) a victim's exit and, in the same save, that of the children who leave with them.
+
+    All or nothing: if any child's exit is refused (a rule, a locked month), no exit is saved, and the
+    refusal names the child by case code.
+    """
+    data = {"exit_date": exit_date, "exit_reason": exit_reason}
+    record_update(actor=actor, record=victim, data=data, channel=channel)
+    refusals: list[str] = []
+    for child in children:
+        if child.primary_victim_id != victim.pk:
+            raise ValidationError({"children": ["Only this victim's own secondary victims can leave with them."]})
+        try:
+            with transaction.atomic():
+                record_update(actor=actor, record=child, data=data, channel=channel)
+        except ValidationError as error:
+            messages = error.messages
+            refusals.extend(f"{child.case_code}: {message}" for message in messages)
+    if refusals:
+        raise ValidationError({"children": refusals})
+    return victim
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ PRODUCTION_ENV = {
     "DEBUG": "false",
     "SECRET_KEY": "a-long-production-like-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
     "FIELD_ENCRYPTION_KEY": "production-field-key",
+    "BLIND_INDEX_KEY": "production-blind-index-key",
     "ALLOWED_HOSTS": "proteja.example.org",
     "DATABASE_URL": "postgres://proteja@127.0.0.1:5432/proteja",
     "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
@@ -33,7 +34,7 @@ def test_check_deploy_prints_no_warning_under_production_settings():
     assert "no issues (1 silenced)" in result.stdout
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "FIELD_ENCRYPTION_KEY", "BLIND_INDEX_KEY"])
 def test_secrets_have_no_default_when_debug_is_off(missing):
     env = {key: value for key, value in PRODUCTION_ENV.items() if key != missing}
 

@@ -47,6 +47,21 @@ class ServiceValidatedForm(forms.ModelForm):
         # record fully assembled (victim, shelter), and its errors come back through apply_errors().
         return None
 
+    def record_data(self) -> dict[str, Any]:
+        """What the service writes: the model's fields only (not a form's own choices such as `no_name`).
+
+        An empty text where the model stores NULL for empty (the encrypted notes) is sent as None, so that a
+        correction that leaves the notes empty does not count, nor audit, as a change of them.
+        """
+        data = {}
+        for name, value in self.cleaned_data.items():
+            if name not in self._meta.fields:
+                continue
+            if value == "" and self._meta.model._meta.get_field(name).null:
+                value = None
+            data[name] = value
+        return data
+
     def apply_errors(self, error: ValidationError | MonthLocked) -> None:
         """Show a service's refusal on the form: each message next to its field, the rest above the form."""
         if isinstance(error, MonthLocked):
@@ -77,8 +92,38 @@ def say_birth_year_bounds(form: forms.Form) -> None:
     form.fields["birth_year"].widget.attrs.update({"min": 1900, "max": timezone.localdate().year})
 
 
-class VictimForm(ServiceValidatedForm):
-    """Registering a primary victim at intake."""
+def _no_name_field() -> forms.BooleanField:
+    # No help text: beside a checkbox it would stand between the box and its label on a phone.
+    return forms.BooleanField(label=_("Register without a name (the person gives none)"), required=False)
+
+
+def _require_name_or_choice(form: forms.Form, cleaned: dict[str, Any]) -> None:
+    """A case without a name is a choice someone made, never a form left untouched."""
+    if not (cleaned.get("given_name") or cleaned.get("family_name")) and not cleaned.get("no_name"):
+        form.add_error("given_name", _("Give a name, or tick “Register without a name”."))
+
+
+class _NamedForm(ServiceValidatedForm):
+    """A victim's form: a name, or the explicit choice of none (`no_name`, shown right after the names)."""
+
+    no_name = _no_name_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.order_fields(["given_name", "family_name", "no_name"])
+        for name in ("given_name", "family_name"):
+            self.fields[name].widget.attrs["autocomplete"] = "off"
+        if not self.instance._state.adding and not (self.instance.given_name or self.instance.family_name):
+            self.fields["no_name"].initial = True
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        _require_name_or_choice(self, cleaned)
+        return cleaned
+
+
+class VictimForm(_NamedForm):
+    """Registering a primary victim at intake, and correcting a case's details."""
 
     class Meta:
         model = Victim
@@ -104,12 +149,13 @@ class VictimForm(ServiceValidatedForm):
         super().__init__(*args, **kwargs)
         self.fields["intake_date"].initial = _today
         self.fields["nationality"].initial = "MX"
-        for name in ("given_name", "family_name"):
-            self.fields[name].widget.attrs["autocomplete"] = "off"
         say_birth_year_bounds(self)
+        if not self.instance._state.adding and self.instance.role == VictimRole.SECONDARY:
+            # Only a primary victim can be a TIP victim: a child's details have no such fields.
+            del self.fields["tip_victim"], self.fields["exploitation_types"]
 
 
-class ChildForm(ServiceValidatedForm):
+class ChildForm(_NamedForm):
     """A child who came with the primary victim: a secondary victim with the same intake date."""
 
     class Meta:
@@ -120,8 +166,6 @@ class ChildForm(ServiceValidatedForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["nationality"].initial = "MX"
-        for name in ("given_name", "family_name"):
-            self.fields[name].widget.attrs["autocomplete"] = "off"
         say_birth_year_bounds(self)
 
 
@@ -200,26 +244,66 @@ class FollowUpForm(ServiceValidatedForm):
         fields = ["date", "method", "notes"]
         widgets = {"date": DateInput(), "notes": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["date"].initial = _today
-
 
 class ExitForm(ServiceValidatedForm):
-    """Recording that a victim left the shelter: both fields are needed here (the model also allows neither)."""
+    """Recording that a victim left the shelter: both fields are needed here (the model also allows neither).
+
+    A primary victim's children are offered (`children`; `ticked` are ticked at first): those ticked get the
+    same exit in one save (all or nothing).
+    """
+
+    children = forms.MultipleChoiceField(
+        label=_("Children who leave with them"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Ticked children get the same exit date and reason. Untick a child who stays."),
+    )
 
     class Meta:
         model = Victim
         fields = ["exit_date", "exit_reason"]
         widgets = {"exit_date": DateInput(), "exit_reason": forms.RadioSelect}
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, children: list[Victim] | None = None, ticked: list[Victim] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["exit_date"].required = True
         self.fields["exit_date"].initial = _today
         self.fields["exit_reason"].required = True
         # The model's blank choice ("---------") has no place among radio buttons.
         self.fields["exit_reason"].choices = [c for c in self.fields["exit_reason"].choices if c[0]]
+        self.offered_children = children or []
+        if self.offered_children:
+            self.fields["children"].choices = [(str(child.pk), _child_label(child)) for child in self.offered_children]
+            self.fields["children"].initial = [str(child.pk) for child in ticked or []]
+        else:
+            del self.fields["children"]
+
+    def chosen_children(self) -> list[Victim]:
+        chosen = set(self.cleaned_data.get("children") or [])
+        return [child for child in self.offered_children if str(child.pk) in chosen]
+
+
+def _child_label(child: Victim) -> str:
+    name = " ".join(part for part in (child.given_name, child.family_name) if part)
+    return f"{child.case_code} {name}".strip()
+
+
+class DuplicateConfirmForm(forms.Form):
+    """The explicit "not the same person" after possible duplicates were shown.
+
+    `seen` carries the case codes the page showed (codes carry no personal data): ticking the box confirms
+    those, and a duplicate that appears later (another name typed) is shown again before anything is saved.
+    """
+
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(label=_("None of these is the same person: register anyway"), required=False)
+
+    def confirms(self, codes: set[str]) -> bool:
+        if not self.is_bound or not self.is_valid() or not self.cleaned_data["confirm"]:
+            return False
+        return codes <= set(filter(None, self.cleaned_data["seen"].split(",")))
 
 
 class TrainingForm(ServiceValidatedForm):

@@ -3,16 +3,16 @@ the case page, the exit, and a child added later."""
 
 from __future__ import annotations
 
-import unicodedata
-from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -31,8 +31,24 @@ from shelters.models import (
     Victim,
     VictimRole,
 )
-from shelters.selectors import assignable_staff, is_coordinator_of, records_visible_to, victims_visible_to
-from web.forms import CaseFilterForm, ChildFormSet, ExitForm, SecondaryVictimForm, ServiceForm, VictimForm
+from shelters.selectors import (
+    assignable_staff,
+    is_coordinator_of,
+    possible_duplicates,
+    records_visible_to,
+    victims_named,
+    victims_visible_to,
+)
+from web.forms import (
+    CaseFilterForm,
+    ChildFormSet,
+    DuplicateConfirmForm,
+    ExitForm,
+    SecondaryVictimForm,
+    ServiceForm,
+    VictimForm,
+    month_locked_message,
+)
 from web.views.common import CHANNEL, case_of, current_shelter, shelter_staff_page, shows_personal_data
 from web.views.tasks import default_assignment, filter_by_assignment
 
@@ -40,25 +56,6 @@ from web.views.tasks import default_assignment, filter_by_assignment
 
 CASES_PER_PAGE = 50
 SEARCH_RESULTS_LIMIT = 100
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents, so that "maria" finds "María"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(char for char in decomposed if not unicodedata.combining(char))
-
-
-def _search(victims: Iterable[Victim], query: str) -> list[Victim]:
-    """Cases whose name or case code contains every word of the query, at most SEARCH_RESULTS_LIMIT."""
-    words = _fold(query).split()
-    found = []
-    for victim in victims:
-        text = _fold(f"{victim.case_code} {victim.given_name or ''} {victim.family_name or ''}")
-        if all(word in text for word in words):
-            found.append(victim)
-            if len(found) == SEARCH_RESULTS_LIMIT:
-                break
-    return found
 
 
 @shelter_staff_page
@@ -80,12 +77,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
         victims = victims.filter(role=filters["role"])
     if filters.get("tip"):
         victims = victims.filter(tip_victim=filters["tip"] == "yes")
-    if filters.get("status") == "open":
-        victims = victims.filter(exit_date__isnull=True)
-    elif filters.get("status") == "closed":
-        victims = victims.filter(exit_date__isnull=False)
-
     query = (filters.get("q") or "").strip()
+    # A search looks through closed cases too (a victim who comes back is found); the status filter is the list's.
+    if not query and filters.get("status") == "open":
+        victims = victims.filter(exit_date__isnull=True)
+    elif not query and filters.get("status") == "closed":
+        victims = victims.filter(exit_date__isnull=False)
     assigned = filters.get("assigned") or default_assignment(request.user)
     if not query:
         victims = filter_by_assignment(victims, user=request.user, assigned=assigned)
@@ -95,10 +92,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         # A query with digits is a case code: the database searches it.
         rows = list(victims.filter(case_code__icontains=query)[:SEARCH_RESULTS_LIMIT])
     elif query:
-        # Names are encrypted at rest with Fernet (a random IV each time), so the database cannot
-        # compare them: the shelter's cases, filtered in SQL, are decrypted and matched here. A shelter
-        # has at most a few thousand cases, which takes well under a second.
-        rows = _search(victims.iterator(chunk_size=500), query)
+        # Names are encrypted (a random IV each time): whole folded words are matched on their blind index.
+        rows = list(victims_named(victims, query)[:SEARCH_RESULTS_LIMIT])
     else:
         page = Paginator(victims, CASES_PER_PAGE).get_page(request.GET.get("page"))
         rows = list(page.object_list)
@@ -118,6 +113,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "page": page,
             "query": query,
+            "closed_count": sum(1 for row in rows if row.exit_date),
             "filter_query": filter_query,
             "all_cases_query": all_cases_query,
             "assigned": assigned,
@@ -132,17 +128,67 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 @shelter_staff_page
 def victim_new(request: HttpRequest) -> HttpResponse:
-    """Register a primary victim and the children who came with them, all or nothing."""
+    """Register a primary victim and the children who came with them, all or nothing.
+
+    A possible duplicate already in the shelter (open or closed) is shown by case code, and nothing is
+    saved until the caseworker confirms that it is another person.
+    """
     shelter = current_shelter(request)
     data = request.POST if request.method == "POST" else None
     form = VictimForm(data, prefix="victim")
     children = ChildFormSet(data, prefix="children")
+    confirm = DuplicateConfirmForm(data, prefix="duplicates")
+    duplicates: list[dict[str, Any]] = []
     if data is not None and form.is_valid() and children.is_valid():
-        victim = _register(request, shelter=shelter, form=form, children=children)
-        if victim is not None:
-            messages.success(request, _("Case %(code)s registered.") % {"code": victim.case_code})
-            return redirect("web:case", pk=victim.pk)
-    return render(request, "web/victim_new.html", {"shelter": shelter, "form": form, "children": children})
+        typed = [(form, _("This victim"))] + [
+            (child, _("Child %(number)s") % {"number": number})
+            for number, child in enumerate(children.forms, start=1)
+            if child.has_changed()
+        ]
+        duplicates = _duplicates_of(request, shelter=shelter, forms=typed)
+        if duplicates and not confirm.confirms(_codes(duplicates)):
+            confirm = _confirmation_for(duplicates)
+        else:
+            duplicates = []
+            victim = _register(request, shelter=shelter, form=form, children=children)
+            if victim is not None:
+                messages.success(request, _("Case %(code)s registered.") % {"code": victim.case_code})
+                return redirect("web:case", pk=victim.pk)
+    return render(
+        request,
+        "web/victim_new.html",
+        {"shelter": shelter, "form": form, "children": children, "duplicates": duplicates, "confirm": confirm},
+    )
+
+
+def _duplicates_of(
+    request: HttpRequest, *, shelter: Shelter, forms: list[tuple[Any, str]], exclude: Victim | None = None
+) -> list[dict[str, Any]]:
+    """For each form whose person may already be a case of the shelter: its label and those cases."""
+    found = []
+    for form, label in forms:
+        cases = list(
+            possible_duplicates(
+                user=request.user,
+                shelter=shelter,
+                given_name=form.cleaned_data.get("given_name"),
+                family_name=form.cleaned_data.get("family_name"),
+                birth_year=form.cleaned_data.get("birth_year"),
+                exclude_ids=[exclude.pk] if exclude is not None else (),
+            ).only("id", "case_code", "intake_date", "exit_date")
+        )
+        if cases:
+            found.append({"label": label, "cases": cases})
+    return found
+
+
+def _codes(duplicates: list[dict[str, Any]]) -> set[str]:
+    return {case.case_code for entry in duplicates for case in entry["cases"]}
+
+
+def _confirmation_for(duplicates: list[dict[str, Any]]) -> DuplicateConfirmForm:
+    # A fresh, unticked box for exactly the cases shown now.
+    return DuplicateConfirmForm(initial={"seen": ",".join(sorted(_codes(duplicates)))}, prefix="duplicates")
 
 
 def _register(request: HttpRequest, *, shelter: Shelter, form: VictimForm, children: Any) -> Victim | None:
@@ -151,7 +197,7 @@ def _register(request: HttpRequest, *, shelter: Shelter, form: VictimForm, child
             victim = services.victim_create(
                 actor=request.user,
                 shelter=shelter,
-                data={**form.cleaned_data, "role": VictimRole.PRIMARY},
+                data={**form.record_data(), "role": VictimRole.PRIMARY},
                 channel=CHANNEL,
             )
         except (ValidationError, MonthLocked) as error:
@@ -162,7 +208,7 @@ def _register(request: HttpRequest, *, shelter: Shelter, form: VictimForm, child
             if not child_form.has_changed():
                 continue
             child_data = {
-                **child_form.cleaned_data,
+                **child_form.record_data(),
                 "role": VictimRole.SECONDARY,
                 "primary_victim": victim,
                 "intake_date": victim.intake_date,
@@ -181,11 +227,12 @@ def _register(request: HttpRequest, *, shelter: Shelter, form: VictimForm, child
 
 # --- The case page ----------------------------------------------------------------------------------------------
 
-TIMELINE_MODELS: list[tuple[type[CaseRecord], str]] = [
-    (Service, "service"),
-    (Referral, "referral"),
-    (LegalAction, "legal_action"),
-    (FollowUp, "follow_up"),
+# (model, the timeline's name for it, its URL slug in web.views.records)
+TIMELINE_MODELS: list[tuple[type[CaseRecord], str, str]] = [
+    (Service, "service", "services"),
+    (Referral, "referral", "referrals"),
+    (LegalAction, "legal_action", "legal-actions"),
+    (FollowUp, "follow_up", "follow-ups"),
 ]
 
 
@@ -198,13 +245,32 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
         else []
     )
     timeline = []
-    for model, kind in TIMELINE_MODELS:
+    for model, kind, slug in TIMELINE_MODELS:
         for record in records_visible_to(request.user, model).filter(victim=victim):
-            timeline.append({"kind": kind, "record": record, "date": record.date})
-    timeline.sort(key=lambda event: (event["date"], event["record"].created_at), reverse=True)
+            timeline.append(
+                {
+                    "kind": kind,
+                    "slug": slug,
+                    "label": model._meta.verbose_name,
+                    "record": record,
+                    "date": record.date,
+                    "order": 0,
+                }
+            )
+    if victim.exit_date:
+        # The exit stands on the timeline; on its day it comes after the services of that day.
+        timeline.append({"kind": "exit", "record": None, "date": victim.exit_date, "order": 1})
+    timeline.sort(
+        key=lambda event: (event["date"], event["order"], event["record"].created_at if event["record"] else 0),
+        reverse=True,
+    )
 
     is_coordinator = is_coordinator_of(request.user, victim.shelter_id)
-    shown = [victim, *children, *(event["record"] for event in timeline if shows_personal_data(event["record"]))]
+    shown = [
+        victim,
+        *children,
+        *(event["record"] for event in timeline if event["record"] and shows_personal_data(event["record"])),
+    ]
     audit_views(actor=request.user, records=shown, channel=CHANNEL)
     return render(
         request,
@@ -223,18 +289,158 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
 
 @shelter_staff_page
 def case_exit(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Record or correct the exit; a primary victim's children still in the shelter may leave with them."""
     victim = case_of(request, pk)
+    if request.method == "POST" and request.POST.get("action") == "reopen":
+        return _reopen(request, victim)
+    # Offered: the children still in the shelter and, when an exit is corrected, those who left with them
+    # (same exit date, so that a corrected date moves theirs too). Ticked: all those still here at a first
+    # exit; at a correction only those who left with them, so a child who stayed is never sent by default.
+    offered = (
+        list(
+            victims_visible_to(request.user)
+            .filter(primary_victim=victim)
+            .filter(
+                Q(exit_date__isnull=True) | Q(exit_date=victim.exit_date)
+                if victim.exit_date
+                else Q(exit_date__isnull=True)
+            )
+            .select_related("primary_victim")
+            .order_by("case_code")
+        )
+        if victim.role == VictimRole.PRIMARY
+        else []
+    )
+    ticked = [child for child in offered if child.exit_date == victim.exit_date]
     initial = {"exit_date": victim.exit_date or timezone.localdate(), "exit_reason": victim.exit_reason}
-    form = ExitForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = ExitForm(
+        request.POST if request.method == "POST" else None, initial=initial, children=offered, ticked=ticked
+    )
     if request.method == "POST" and form.is_valid():
+        leaving = form.chosen_children()
         try:
-            services.record_update(actor=request.user, record=victim, data=form.cleaned_data, channel=CHANNEL)
+            services.victim_exit(
+                actor=request.user,
+                victim=victim,
+                exit_date=form.cleaned_data["exit_date"],
+                exit_reason=form.cleaned_data["exit_reason"],
+                children=leaving,
+                channel=CHANNEL,
+            )
         except (ValidationError, MonthLocked) as error:
+            # Nothing was saved, and the database rolled back: the victim is shown as it is stored.
+            victim.refresh_from_db()
             form.apply_errors(error)
         else:
-            messages.success(request, _("Exit recorded for case %(code)s.") % {"code": victim.case_code})
+            codes = ", ".join(child.case_code for child in leaving)
+            message = _("Exit recorded for case %(code)s.") % {"code": victim.case_code}
+            if codes:
+                message += " " + _("The children %(codes)s left with them.") % {"codes": codes}
+            messages.success(request, message)
             return redirect("web:case", pk=victim.pk)
-    return render(request, "web/record_form.html", {"victim": victim, "form": form, "title": _("Record the exit")})
+    # The children's names are on the page.
+    audit_views(actor=request.user, records=[child for child in offered if shows_personal_data(child)], channel=CHANNEL)
+    title = _("Correct the exit") if victim.exit_date else _("Record the exit")
+    return render(request, "web/case_exit.html", {"victim": victim, "form": form, "title": title})
+
+
+def _reopen(request: HttpRequest, victim: Victim) -> HttpResponse:
+    """Remove an exit recorded by mistake: the case is open again (refused while follow-ups are recorded)."""
+    if victim.exit_date is None:
+        return redirect("web:case", pk=victim.pk)
+    try:
+        services.record_update(
+            actor=request.user, record=victim, data={"exit_date": None, "exit_reason": ""}, channel=CHANNEL
+        )
+    except (ValidationError, MonthLocked) as error:
+        messages.error(request, _refusal_text(error))
+        return redirect("web:case-exit", pk=victim.pk)
+    messages.success(
+        request, _("The exit of case %(code)s was removed: the case is open.") % {"code": victim.case_code}
+    )
+    return redirect(reverse("web:case", kwargs={"pk": victim.pk}) + "#timeline")
+
+
+def _refusal_text(error: ValidationError | MonthLocked) -> str:
+    if isinstance(error, MonthLocked):
+        return month_locked_message(error)
+    return " ".join(error.messages)
+
+
+# --- Correcting the case's details ------------------------------------------------------------------------------
+
+
+@shelter_staff_page
+def case_edit(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Correct the case's details (names, sex, birth year, nationality, intake, TIP, notes) under the same rules."""
+    victim = case_of(request, pk)
+    data = request.POST if request.method == "POST" else None
+    form = VictimForm(data, instance=victim, prefix="victim")
+    confirm = DuplicateConfirmForm(data, prefix="duplicates")
+    duplicates: list[dict[str, Any]] = []
+    ready = data is not None and form.is_valid()
+    # A name corrected into another case's is the same possible duplicate as at registration.
+    if ready and {"given_name", "family_name", "birth_year"} & set(form.changed_data):
+        duplicates = _duplicates_of(request, shelter=victim.shelter, forms=[(form, _("This victim"))], exclude=victim)
+        if duplicates and not confirm.confirms(_codes(duplicates)):
+            confirm = _confirmation_for(duplicates)
+            ready = False
+        else:
+            duplicates = []
+    if ready:
+        try:
+            services.record_update(actor=request.user, record=victim, data=form.record_data(), channel=CHANNEL)
+        except (ValidationError, MonthLocked) as error:
+            victim.refresh_from_db()
+            form.apply_errors(error)
+        else:
+            messages.success(request, _("Details of case %(code)s saved.") % {"code": victim.case_code})
+            return redirect("web:case", pk=victim.pk)
+    elif request.method != "POST" and shows_personal_data(victim):
+        audit_views(actor=request.user, records=[victim], channel=CHANNEL)
+    return render(
+        request,
+        "web/record_form.html",
+        {
+            "victim": victim,
+            "form": form,
+            "duplicates": duplicates,
+            "confirm": confirm,
+            "title": _("Correct the details"),
+            "delete_url": reverse("web:case-delete", kwargs={"pk": victim.pk}),
+        },
+    )
+
+
+@shelter_staff_page
+def case_delete(request: HttpRequest, pk: Any) -> HttpResponse:
+    """Delete a case registered by mistake, with every record logged about it (not while children are linked)."""
+    victim = case_of(request, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            services.record_delete(actor=request.user, record=victim, channel=CHANNEL)
+        except ValidationError:
+            error = _("Children are registered with this case: delete them or correct their case first.")
+        except MonthLocked as locked:
+            error = month_locked_message(locked)
+        else:
+            messages.success(request, _("Case %(code)s deleted.") % {"code": victim.case_code})
+            return redirect("web:cases")
+    return render(
+        request,
+        "web/confirm_delete.html",
+        {
+            "victim": victim,
+            "title": _("Delete case %(code)s") % {"code": victim.case_code},
+            "question": _(
+                "Delete this case and every service, referral, legal action and follow-up logged about it? "
+                "This cannot be undone."
+            ),
+            "error": error,
+            "back_url": reverse("web:case-edit", kwargs={"pk": victim.pk}),
+        },
+    )
 
 
 @shelter_staff_page
@@ -243,16 +449,26 @@ def child_new(request: HttpRequest, pk: Any) -> HttpResponse:
     victim = case_of(request, pk)
     if victim.role != VictimRole.PRIMARY:
         raise Http404
-    form = SecondaryVictimForm(
-        request.POST if request.method == "POST" else None, initial={"intake_date": victim.intake_date}
-    )
-    if request.method == "POST" and form.is_valid():
-        data = {**form.cleaned_data, "role": VictimRole.SECONDARY, "primary_victim": victim}
-        try:
-            child = services.victim_create(actor=request.user, shelter=victim.shelter, data=data, channel=CHANNEL)
-        except (ValidationError, MonthLocked) as error:
-            form.apply_errors(error)
+    data = request.POST if request.method == "POST" else None
+    form = SecondaryVictimForm(data, initial={"intake_date": victim.intake_date})
+    confirm = DuplicateConfirmForm(data, prefix="duplicates")
+    duplicates: list[dict[str, Any]] = []
+    if data is not None and form.is_valid():
+        duplicates = _duplicates_of(request, shelter=victim.shelter, forms=[(form, _("This child"))])
+        if duplicates and not confirm.confirms(_codes(duplicates)):
+            confirm = _confirmation_for(duplicates)
         else:
-            messages.success(request, _("Case %(code)s registered.") % {"code": child.case_code})
-            return redirect("web:case", pk=victim.pk)
-    return render(request, "web/record_form.html", {"victim": victim, "form": form, "title": _("Add a child")})
+            duplicates = []
+            record = {**form.record_data(), "role": VictimRole.SECONDARY, "primary_victim": victim}
+            try:
+                child = services.victim_create(actor=request.user, shelter=victim.shelter, data=record, channel=CHANNEL)
+            except (ValidationError, MonthLocked) as error:
+                form.apply_errors(error)
+            else:
+                messages.success(request, _("Case %(code)s registered.") % {"code": child.case_code})
+                return redirect("web:case", pk=victim.pk)
+    return render(
+        request,
+        "web/record_form.html",
+        {"victim": victim, "form": form, "title": _("Add a child"), "duplicates": duplicates, "confirm": confirm},
+    )

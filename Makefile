@@ -21,7 +21,7 @@ TEST_ENV := DEBUG=false \
 
 DEMO_ENV := DEBUG=true
 
-.PHONY: demo test test-role install venv-check lint migrations-check messages browser bench-api clean
+.PHONY: demo test test-role install venv-check lint migrations-check messages browser bench-api bench-indicators bench-search clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -78,12 +78,15 @@ test: install messages browser lint test-role migrations-check
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-output
 
-# The API under load: gunicorn on PostgreSQL (its own database), Redis as broker and cache as in production.
-BENCH_API_ENV := DEBUG=false \
+# Benchmarks run with DEBUG off, as in production; their secrets are throwaways of their own.
+BENCH_SECRETS := DEBUG=false \
 	SECRET_KEY=bench-only-secret-key-not-for-production-0123456789abcdef \
 	FIELD_ENCRYPTION_KEY=bench-only-field-encryption-key \
 	BLIND_INDEX_KEY=bench-only-blind-index-key \
-	SECURE_SSL_REDIRECT=false \
+	SECURE_SSL_REDIRECT=false
+
+# The API under load: gunicorn on PostgreSQL (its own database), Redis as broker and cache as in production.
+BENCH_API_ENV := $(BENCH_SECRETS) \
 	ALLOWED_HOSTS=127.0.0.1,localhost \
 	DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://proteja_app@127.0.0.1:5432/proteja_bench_api} \
 	MIGRATION_DATABASE_URL=$${BENCH_MIGRATION_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/proteja_bench_api} \
@@ -93,3 +96,21 @@ BENCH_API_ENV := DEBUG=false \
 bench-api: install
 	$(BENCH_API_ENV) $(PY) manage.py create_application_role
 	$(BENCH_API_ENV) $(PY) manage.py bench_api $(BENCH_ARGS)
+
+# Annex 2 at national scale (database proteja_bench, loaded once as the owner, read as the application's role).
+BENCH_INDICATORS_ENV := $(BENCH_SECRETS) \
+	DATABASE_URL=postgres://proteja_app@127.0.0.1:5432/proteja_bench \
+	MIGRATION_DATABASE_URL=postgres://postgres@127.0.0.1:5432/proteja_bench
+
+bench-indicators: install
+	createdb -h 127.0.0.1 -U postgres proteja_bench 2>/dev/null || true
+	$(BENCH_INDICATORS_ENV) $(PY) manage.py create_application_role
+	$(BENCH_INDICATORS_ENV) $(PY) manage.py bench_indicators $(BENCH_ARGS)
+
+# The case search and the duplicate check at 20,000 cases in one shelter (database proteja_bench_search).
+BENCH_SEARCH_ENV := $(BENCH_SECRETS) DATABASE_URL=postgres://postgres@127.0.0.1:5432/proteja_bench_search
+
+bench-search: install
+	createdb -h 127.0.0.1 -U postgres proteja_bench_search 2>/dev/null || true
+	$(BENCH_SEARCH_ENV) $(PY) manage.py migrate --noinput -v 0
+	$(BENCH_SEARCH_ENV) $(PY) manage.py bench_case_search $(BENCH_ARGS)

@@ -66,9 +66,10 @@ def _channel(request: HttpRequest | None) -> str:
     if path.startswith(admin_index):
         return "admin"
     # The admin's sign-in page sends to the site's (it asks the second factor), keeping where the person goes.
-    going_to = request.POST.get("next") or request.GET.get("next") or ""
-    if path == reverse("login") and isinstance(going_to, str) and going_to.startswith(admin_index):
-        return "admin"
+    if path == reverse("login"):
+        going_to = request.POST.get("next") or request.GET.get("next") or ""
+        if going_to.startswith(admin_index):
+            return "admin"
     return "api" if path.startswith("/api/") else "web"
 
 

@@ -144,27 +144,24 @@ class CaseRecordAdmin(admin.ModelAdmin):
         """
         request.case_record_missing = False
         record_id = unquote(object_id) if object_id else ""
+
+        def refused(status: int) -> None:
+            record_refusal(
+                request,
+                actor=request.user,
+                record_type=self.model._meta.model_name,
+                record_id=record_id,
+                status=status,
+                channel=CHANNEL,
+            )
+
         try:
             response = view()
         except PermissionDenied:
-            record_refusal(
-                request,
-                actor=request.user,
-                record_type=self.model._meta.model_name,
-                record_id=record_id,
-                status=403,
-                channel=CHANNEL,
-            )
+            refused(403)
             raise
         if request.case_record_missing:
-            record_refusal(
-                request,
-                actor=request.user,
-                record_type=self.model._meta.model_name,
-                record_id=record_id,
-                status=404,
-                channel=CHANNEL,
-            )
+            refused(404)
         return response
 
     def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]

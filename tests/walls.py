@@ -14,7 +14,7 @@ from contextlib import ExitStack, contextmanager
 
 from django.db import connection
 
-from shelters.scopes import ENTRIES_WITHOUT_SHELTER, shelter_scope
+from shelters.scopes import ENTRIES_WITHOUT_SHELTER, every_shelter_scope, shelter_scope
 
 _state: dict[str, object] = {"stack": None, "shelters": set()}
 
@@ -49,6 +49,12 @@ def seeing(shelter_id: int) -> Iterator[None]:
     else:
         with shelter_scope([shelter_id]):
             yield
+
+
+def past_the_wall(read):  # noqa: ANN001, ANN201
+    """Read as the operator's command line would: a test that commits (browser tests) has no scope of its own."""
+    with every_shelter_scope():
+        return read()
 
 
 # What the second wall adds to a request a test makes, its body holding a scope of its own (above):

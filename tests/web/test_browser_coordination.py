@@ -15,6 +15,7 @@ from shelters.models import Victim
 from shelters.scopes import every_shelter_scope
 from shelters.selectors import add_months
 from tests.factories import VictimFactory
+from tests.walls import past_the_wall
 from tests.web import test_browser
 from tests.web.test_browser import PHONE, sign_in
 
@@ -23,12 +24,6 @@ browser = test_browser.browser
 new_phone = test_browser.new_phone
 
 pytestmark = pytest.mark.browser
-
-
-def past_the_wall(read):
-    """Read as the operator's command line would: a test that commits has no scope of its own (tests/walls.py)."""
-    with every_shelter_scope():
-        return read()
 
 
 AXE = Axe()

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from shelters.models import Service, Victim, VictimRole
-from shelters.scopes import every_shelter_scope
 from tests.factories import ServiceFactory, VictimFactory
+from tests.walls import past_the_wall
 from tests.web import test_browser
 from tests.web.axe_corrections import assert_no_axe_violations, assert_tap_targets_at_least_44px
 from tests.web.test_browser import PHONE, sign_in
@@ -18,12 +18,6 @@ pytestmark = pytest.mark.browser
 # The browser test module's fixtures: one Chromium per module, a fresh 375 px phone per call.
 browser = test_browser.browser
 new_phone = test_browser.new_phone
-
-
-def past_the_wall(read):
-    """Read as the operator's command line would: a test that commits has no scope of its own (tests/walls.py)."""
-    with every_shelter_scope():
-        return read()
 
 
 def fits_the_phone(page) -> bool:  # noqa: ANN001

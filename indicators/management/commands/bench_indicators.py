@@ -193,7 +193,8 @@ class Command(BaseCommand):
         )
         INSERT INTO {Victim._meta.db_table} (
             id, shelter_id, created_at, updated_at, case_code, role, primary_victim_id, sex, birth_year,
-            nationality, tip_victim, exploitation_types, intake_date, exit_date, exit_reason
+            nationality, tip_victim, exploitation_types, intake_date, exit_date, exit_reason,
+            given_name_key, full_name_key, name_words
         )
         SELECT id, shelter_id, now(), now(), 'B-' || n,
                CASE WHEN secondary THEN 'secondary' ELSE 'primary' END,
@@ -209,7 +210,9 @@ class Command(BaseCommand):
                CASE WHEN stay < 0.7 THEN intake_date + floor(stay * 200)::int END,
                CASE WHEN stay < 0.7
                     THEN (ARRAY['reintegrated', 'transferred', 'voluntary_departure', 'other'])[1 + n %% 4]
-                    ELSE '' END
+                    ELSE '' END,
+               -- The bench's victims have no names: an empty name index, as the services write it.
+               '', '', ''
         FROM drawn
         """
 

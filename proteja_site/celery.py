@@ -18,6 +18,12 @@ app.conf.beat_schedule = {
         "task": "indicators.tasks.recompute_recent_months",
         "schedule": crontab(hour=2, minute=30),
     },
+    # Every minute, seal the audit entries not sealed after their commit, and write the finished minutes'
+    # refusal totals (shelters.tasks.seal_audit_trail).
+    "seal-audit-trail": {
+        "task": "shelters.tasks.seal_audit_trail",
+        "schedule": 60.0,
+    },
     # Every night, delete API tokens that have expired (they already sign nothing in).
     "delete-expired-tokens": {
         "task": "accounts.tasks.delete_expired_tokens",

@@ -20,6 +20,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 _OWNER_KEYS = ("USER", "PASSWORD", "HOST", "PORT")
 
 AUDIT_TABLE = "shelters_auditentry"
+# The audit chain's seals and its queue of entries to seal: only the owner's functions touch them
+# (shelters migration 0011), so the application role has no privilege on them at all.
+AUDIT_CHAIN_TABLES = ("shelters_auditseal", "shelters_auditunsealed")
 
 
 def owner_settings() -> dict | None:
@@ -61,7 +64,8 @@ def as_owner(connection: BaseDatabaseWrapper) -> Iterator[None]:
 
 def grant_application_role(connection: BaseDatabaseWrapper) -> None:
     """What the application role may do: read and write the tables, but the audit trail only append
-    to and read (and count a refusal's repeats); no DELETE, TRUNCATE, or change of the schema.
+    to and read (no UPDATE, DELETE or TRUNCATE), and the chain's seals nothing (the owner's functions
+    write and check them); no TRUNCATE anywhere, and no change of the schema.
 
     Run after every migrate (a post_migrate handler), so a table a migration adds is granted at once.
     """
@@ -80,7 +84,8 @@ def grant_application_role(connection: BaseDatabaseWrapper) -> None:
         cursor.execute(f"GRANT SELECT ON django_migrations TO {quoted}")
         cursor.execute(f"REVOKE ALL ON {AUDIT_TABLE} FROM {quoted}")
         cursor.execute(f"GRANT SELECT, INSERT ON {AUDIT_TABLE} TO {quoted}")
-        cursor.execute(f"GRANT UPDATE (repeats) ON {AUDIT_TABLE} TO {quoted}")
+        for table in AUDIT_CHAIN_TABLES:
+            cursor.execute(f"REVOKE ALL ON {table} FROM {quoted}")
 
 
 def privileges_problem(connection: BaseDatabaseWrapper) -> str | None:

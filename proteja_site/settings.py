@@ -224,6 +224,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 
+# Seal the audit entries a transaction wrote right after it commits (shelters.audit_chain); off, only the
+# minute's task (shelters.tasks.seal_audit_trail) and verify_audit_trail seal them.
+AUDIT_SEAL_ON_COMMIT = envbool("AUDIT_SEAL_ON_COMMIT", "True")
+
 
 def redis_cache(url: str) -> dict:
     """The cache on Redis. A Redis that is down or hung must not hold up a request (a sign-in above all):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from .models import ACCOUNT_ACTIONS, AuditAction, AuditEntry, CaseRecord, Shelter, User
+from .audit_chain import seal_after_commit
+from .models import ACCOUNT_ACTIONS, AuditAction, AuditEntry, CaseRecord, RefusalTally, Shelter, User
 
 
 def audit_write(
@@ -55,6 +56,7 @@ def audit_shelter_change(*, actor: User | None, shelter: Shelter, fields: Iterab
         fields=sorted(fields),
         channel=channel,
     )
+    seal_after_commit()
 
 
 def audit_account_event(
@@ -119,6 +121,7 @@ def _insert_without_returning(entries: Iterable[AuditEntry]) -> None:
     entries = list(entries)
     fields = [field for field in AuditEntry._meta.concrete_fields if not field.primary_key]
     AuditEntry.objects._insert(entries, fields=fields, returning_fields=None)
+    seal_after_commit()
 
 
 def audit_refusal(
@@ -133,40 +136,129 @@ def audit_refusal(
 ) -> None:
     """Record a refused request for a case record (401, 403 or 404): who, what (type and id) and when.
 
-    Repeats by the same actor (or, anonymous, the same address) within one minute count on one
-    entry (`repeats`), so that a scan of a million ids writes a handful of rows, not a million.
+    Refusals by the same actor (or, anonymous, the same address) within one minute are counted in
+    `RefusalTally`, never on an entry (the trail is append-only): the trail gets an entry on the 1st,
+    10th, 100th... refusal of the minute, its `repeats` the count so far, and the minute's total once it
+    is over (`close_refusal_minutes`); a scan of a million ids writes a handful of rows, not a million.
     """
     actor_id = actor.pk if actor is not None and actor.is_authenticated else None
     now = timezone.now()
-    fields = [str(status)]
-    same_minute = AuditEntry.objects.filter(
-        action=AuditAction.REFUSED,
-        actor_id=actor_id,
-        at__gte=now.replace(second=0, microsecond=0),
-        at__lt=now.replace(second=0, microsecond=0) + timedelta(minutes=1),
-        fields=fields,
-        channel=channel,
-    )
-    if actor_id is None:
-        same_minute = same_minute.filter(address=address)
-    if same_minute.update(repeats=F("repeats") + 1):
+    values = {
+        "at": now,
+        "minute": now.replace(second=0, microsecond=0),
+        "who": f"user:{actor_id}" if actor_id is not None else f"address:{address or ''}",
+        "status": str(status),
+        "fields": json.dumps([str(status)]),
+        "channel": channel,
+        "actor_id": actor_id,
+        "actor_username": getattr(actor, "username", "") if actor_id else "",
+        "shelter_id": shelter_id,
+        "address": address,
+        "record_type": record_type,
+        "record_id": record_id[:40],
+    }
+    if connection.vendor == "postgresql":
+        # Counting and, on a milestone, appending: one statement, one round trip.
+        with connection.cursor() as cursor:
+            cursor.execute(_REFUSAL_SQL, values)
+        seal_after_commit()
         return
-    _insert_without_returning(
-        [
-            AuditEntry(
-                at=now,
-                actor_id=actor_id,
-                actor_username=getattr(actor, "username", "") if actor_id else "",
-                shelter_id=shelter_id,
-                action=AuditAction.REFUSED,
-                record_type=record_type,
-                record_id=record_id[:40],
-                fields=fields,
-                channel=channel,
-                address=address,
-            )
-        ]
+    _audit_refusal_portably(values)
+
+
+# A count that is a power of ten (1, 10, 100...) writes an entry.
+_REFUSAL_SQL = """
+    WITH tally AS (
+        INSERT INTO shelters_refusaltally AS t
+            (minute, who, status, channel, actor_id, actor_username, address, record_type, record_id, count, written)
+        VALUES (%(minute)s, %(who)s, %(status)s, %(channel)s, %(actor_id)s, %(actor_username)s, %(address)s,
+                %(record_type)s, %(record_id)s, 1, 1)
+        ON CONFLICT (minute, who, status, channel) DO UPDATE SET
+            count = t.count + 1,
+            record_type = EXCLUDED.record_type,
+            record_id = EXCLUDED.record_id,
+            written = CASE WHEN (t.count + 1)::text ~ '^10*$' THEN t.count + 1 ELSE t.written END
+        RETURNING t.count, t.written
     )
+    INSERT INTO shelters_auditentry
+        (at, actor_id, actor_username, shelter_id, action, record_type, record_id, fields, channel, address, repeats)
+    SELECT %(at)s, %(actor_id)s::bigint, %(actor_username)s, %(shelter_id)s::bigint, 'refused', %(record_type)s,
+           %(record_id)s, CAST(%(fields)s AS jsonb), %(channel)s, %(address)s::inet, tally.count
+    FROM tally WHERE tally.count = tally.written
+"""
+
+
+def _is_milestone(count: int) -> bool:
+    return str(count).rstrip("0") == "1"
+
+
+def _audit_refusal_portably(values: dict) -> None:
+    """The same, on the demo's SQLite: counted in a few ORM queries."""
+    key = {name: values[name] for name in ("minute", "who", "status", "channel")}
+    with transaction.atomic():
+        tally, created = RefusalTally.objects.select_for_update().get_or_create(
+            **key,
+            defaults={name: values[name] for name in ("actor_id", "actor_username", "address", "record_type")}
+            | {"record_id": values["record_id"]},
+        )
+        if not created:
+            tally.count += 1
+            if _is_milestone(tally.count):
+                tally.written = tally.count
+            RefusalTally.objects.filter(pk=tally.pk).update(
+                count=F("count") + 1, written=tally.written, record_type=values["record_type"]
+            )
+        if tally.written == tally.count:
+            _insert_without_returning([_refusal_entry(values, repeats=tally.count)])
+
+
+def _refusal_entry(values: dict, *, repeats: int) -> AuditEntry:
+    return AuditEntry(
+        at=values["at"],
+        actor_id=values["actor_id"],
+        actor_username=values["actor_username"],
+        shelter_id=values["shelter_id"],
+        action=AuditAction.REFUSED,
+        record_type=values["record_type"],
+        record_id=values["record_id"],
+        fields=json.loads(values["fields"]),
+        channel=values["channel"],
+        address=values["address"],
+        repeats=repeats,
+    )
+
+
+def close_refusal_minutes(*, now: datetime | None = None) -> int:
+    """Write each finished minute's total refusals where it passed its last entry, and forget the minute.
+
+    A minute is finished one minute after its end (a request still running at its last second counts in it).
+    Run by the minute's task; returns how many entries it wrote.
+    """
+    cutoff = (now or timezone.now()).replace(second=0, microsecond=0) - timedelta(minutes=1)
+    with transaction.atomic():
+        finished = list(RefusalTally.objects.select_for_update().filter(minute__lt=cutoff))
+        totals = [
+            _refusal_entry(
+                {
+                    "at": tally.minute + timedelta(minutes=1, microseconds=-1),
+                    "actor_id": tally.actor_id,
+                    "actor_username": tally.actor_username,
+                    "shelter_id": None,
+                    "record_type": tally.record_type,
+                    "record_id": tally.record_id,
+                    "fields": json.dumps([tally.status]),
+                    "channel": tally.channel,
+                    "address": tally.address,
+                },
+                repeats=tally.count,
+            )
+            for tally in finished
+            if tally.count > tally.written
+        ]
+        if totals:
+            _insert_without_returning(totals)
+        RefusalTally.objects.filter(pk__in=[tally.pk for tally in finished]).delete()
+    return len(totals)
 
 
 def _insert_entries(
@@ -194,6 +286,7 @@ def _insert_entries(
                 _insert_entries_sql(),
                 [now, actor_id, actor_username, action, channel, shelter_ids, record_types, record_ids, field_lists],
             )
+        seal_after_commit()
         return
     AuditEntry.objects.bulk_create(
         AuditEntry(
@@ -211,6 +304,7 @@ def _insert_entries(
             shelter_ids, record_types, record_ids, entries, strict=True
         )
     )
+    seal_after_commit()
 
 
 @functools.cache

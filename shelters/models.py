@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext_lazy as _
@@ -604,7 +605,9 @@ ACCOUNT_ACTIONS = frozenset(AuditAction.values) - {"create", "change", "delete",
 class AuditEntry(models.Model):
     """Who did what to which record, and which fields: never the personal values themselves.
 
-    Written only by `shelters.audit`; no view, form or admin action edits or deletes it.
+    Written only by `shelters.audit`, and append-only in PostgreSQL: the application role may insert and
+    read it, and a trigger refuses every UPDATE and DELETE (shelters migration 0011). Each entry is sealed
+    into a hash chain shortly after it commits (`AuditSeal`, `shelters.audit_chain`).
     """
 
     at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
@@ -619,7 +622,8 @@ class AuditEntry(models.Model):
     channel = models.CharField(_("channel"), max_length=20, blank=True)
     # The client's address as TRUSTED_PROXY_COUNT allows (accounts.addresses), for account events and refusals.
     address = models.GenericIPAddressField(_("address"), null=True, blank=True)
-    # Refusals coalesce per actor (or address) and minute: one entry, counted, so a scan cannot fill the disk.
+    # A refusal's count in its minute when the entry was written: the 1st, 10th, 100th... and the minute's
+    # total once it is over (RefusalTally counts; the trail is never updated). Account events and the rest: 1.
     repeats = models.PositiveIntegerField(_("repeats"), default=1, db_default=1)
 
     class Meta:
@@ -633,3 +637,70 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.record_type} {self.record_id}"
+
+
+class AuditSeal(models.Model):
+    """One link of the audit trail's hash chain: entry `entry_id` was the `seq`th sealed, and
+    `seal` = SHA-256(previous seal, the entry's canonical content).
+
+    Its own insert-only table rather than columns of the entry, so that the entry is never updated,
+    not even once to seal it. Written only by the database function `proteja_seal_audit_trail` (as
+    the owner: the application role has no privilege on this table); `seq` is gap-free. Holds no
+    personal datum: numbers and hashes.
+    """
+
+    seq = models.BigIntegerField(primary_key=True)
+    # No foreign key: an entry deleted behind the trigger's back must show as "missing", not be refused.
+    entry_id = models.BigIntegerField(unique=True)
+    seal = models.CharField(max_length=64)
+    sealed_at = models.DateTimeField(db_default=Now())
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"{self.seq} {self.entry_id} {self.seal[:12]}"
+
+
+class AuditUnsealed(models.Model):
+    """The entries committed but not yet sealed: a trigger adds every new entry's id, the sealer takes them.
+
+    A queue rather than a search of the trail for entries without a seal: entries commit out of id order
+    (a long transaction's entry commits after a later one's), and the queue shows each once it commits.
+    """
+
+    entry_id = models.BigIntegerField(primary_key=True)
+
+    def __str__(self) -> str:
+        return str(self.entry_id)
+
+
+class RefusalTally(models.Model):
+    """How many refusals one actor (or anonymous address) had in one minute, by status and channel.
+
+    Not part of the trail: the counter that lets the trail stay append-only and still bounded under a
+    flood. The trail gets an entry on the 1st, 10th, 100th... refusal and the minute's total once it is
+    over (`close_refusal_minutes`), which also deletes the finished minutes' rows.
+    """
+
+    minute = models.DateTimeField()
+    # "user:<id>" or "address:<ip>" ("address:" when unknown): NULLs would not meet in a unique key.
+    who = models.CharField(max_length=60)
+    status = models.CharField(max_length=3)
+    channel = models.CharField(max_length=20, blank=True)
+    actor_id = models.BigIntegerField(null=True)
+    actor_username = models.CharField(max_length=150, blank=True)
+    address = models.GenericIPAddressField(null=True)
+    record_type = models.CharField(max_length=30)
+    record_id = models.CharField(max_length=40, blank=True)
+    count = models.PositiveIntegerField(default=1)
+    # The `repeats` of the last entry written to the trail for this minute.
+    written = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["minute", "who", "status", "channel"], name="refusal_tally_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.minute:%Y-%m-%d %H:%M} {self.who} {self.status} x{self.count}"

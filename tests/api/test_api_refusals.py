@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from shelters.models import AuditEntry, Service, Training, Victim
 from tests.api.bodies import CASE_RECORD_MODELS, VICTIM_RECORD_ENDPOINTS, victim_record_body
+from tests.refusals import minute_total, minute_totals
 
 pytestmark = pytest.mark.django_db
 
@@ -74,7 +75,7 @@ def test_a_refused_change_or_delete_saves_nothing_and_is_audited(api_as, casewor
     assert model.objects.filter(pk=record.pk).values().get() == before
     assert not AuditEntry.objects.exclude(action="refused").exists()
     entry = the_refusal()
-    assert (entry.record_id, entry.repeats) == (str(record.pk), 2)
+    assert (entry.record_id, minute_total()) == (str(record.pk), 2)
 
 
 @pytest.mark.parametrize("endpoint", VICTIM_RECORD_ENDPOINTS)
@@ -163,7 +164,8 @@ def test_a_role_that_may_not_use_case_records_is_a_403_entry(api_as, personas, r
 
     assert (listed.status_code, read.status_code) == (403, 403)
     entry = the_refusal()
-    assert (entry.actor, entry.fields, entry.channel, entry.repeats) == (personas[persona], ["403"], "api", 2)
+    assert (entry.actor, entry.fields, entry.channel, entry.repeats) == (personas[persona], ["403"], "api", 1)
+    assert minute_total() == 2
     # The entry is the first of the minute's refusals: the list, which names no record.
     assert (entry.record_type, entry.record_id) == (CASE_RECORD_MODELS[endpoint]._meta.model_name, "")
 
@@ -221,7 +223,7 @@ def test_an_id_of_no_record_is_kept(api_as, caseworker_a, records_a):
     assert the_refusal().record_id == missing
 
 
-def test_200_refusals_in_a_minute_by_one_actor_are_one_entry(api_as, caseworker_b, records_a, frozen_minute):
+def test_200_refusals_in_a_minute_by_one_actor_are_four_entries(api_as, caseworker_b, records_a, frozen_minute):
     client = api_as(caseworker_b)
     urls = [
         f"/api/v1/{endpoint}/{record.pk}/" for endpoint, records in records_a.by_endpoint.items() for record in records
@@ -230,8 +232,15 @@ def test_200_refusals_in_a_minute_by_one_actor_are_one_entry(api_as, caseworker_
     statuses = {client.get(urls[index % len(urls)]).status_code for index in range(200)}
 
     assert statuses == {404}
-    entry = the_refusal()
-    assert (entry.actor, entry.repeats, entry.at) == (caseworker_b, 200, frozen_minute)
+    # The 1st, 10th and 100th refusals while the minute runs; its total once it is over.
+    entries = refusals().order_by("id")
+    assert [(entry.actor, entry.repeats, entry.at) for entry in entries] == [
+        (caseworker_b, count, frozen_minute) for count in (1, 10, 100)
+    ]
+    assert minute_total() == 200
+    assert list(refusals().order_by("id").values_list("repeats", flat=True)) == [1, 10, 100, 200]
+    for entry in refusals():
+        assert_holds_no_name(entry)
 
 
 def test_anonymous_refusals_coalesce_per_address(records_a, frozen_minute):
@@ -241,7 +250,7 @@ def test_anonymous_refusals_coalesce_per_address(records_a, frozen_minute):
     for _ in range(50):
         APIClient().get(url, REMOTE_ADDR="198.51.100.8")
 
-    assert sorted(refusals().values_list("address", "repeats")) == [("198.51.100.7", 150), ("198.51.100.8", 50)]
+    assert minute_totals() == {("", "198.51.100.7"): 150, ("", "198.51.100.8"): 50}
 
 
 def test_a_new_minute_starts_a_new_entry(api_as, caseworker_b, records_a, monkeypatch):
@@ -253,7 +262,9 @@ def test_a_new_minute_starts_a_new_entry(api_as, caseworker_b, records_a, monkey
         client.get(url)
         client.get(url)
 
-    assert list(refusals().order_by("at").values_list("repeats", flat=True)) == [2, 2, 2]
+    assert list(refusals().order_by("at").values_list("repeats", flat=True)) == [1, 1, 1]
+    minute_totals()
+    assert list(refusals().order_by("at").values_list("repeats", flat=True)) == [1, 2, 1, 2, 1, 2]
 
 
 def test_a_failed_audit_write_leaves_the_404_a_404(api_as, caseworker_b, records_a, monkeypatch, caplog):

@@ -3,7 +3,7 @@
 Every test here runs as the application's role (DATABASE_URL), as the whole suite does. Without a
 scope of the door, no query sees or changes a case record; in one shelter's scope, only that shelter's
 rows pass, and a write cannot leave it; the aggregation path reads and never writes; the audit trail
-can be appended to and read, a refusal's repeats counted, and nothing else.
+can be appended to and read, and nothing else (tests/shelters/test_audit_chain.py: the chain).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 from accounts.services import token_issue
 from proteja_site.database_roles import owner_settings, privileges_problem, refuse_privileged_role
 from shelters.audit import audit_account_event, audit_refusal
-from shelters.models import AuditEntry, FollowUp, LegalAction, Referral, Service, Training, Victim
+from shelters.models import AuditEntry, FollowUp, LegalAction, Referral, RefusalTally, Service, Training, Victim
 from shelters.scopes import (
     CrossShelterCountingRefused,
     counting_scope,
@@ -190,10 +190,11 @@ def test_the_trail_is_appended_to_and_read_never_rewritten(shelter_a, caseworker
         assert AuditEntry.objects.count() == 0
         # Whoever may not read an entry still appends it (a join by invitation, a failed sign-in).
         audit_account_event(actor=None, action="joined", subject=caseworker_a, shelter_ids=[shelter_a.pk])
-        # A refusal's repeats are counted on its minute's entry, which names no shelter.
+        # A refusal's repeats are counted beside the trail (RefusalTally): its minute's entry names no shelter.
         for _ in range(3):
             audit_refusal(actor=None, record_type="victim", status=401, channel="api", address="192.0.2.1")
-    assert AuditEntry.objects.get(action="refused").repeats == 3
+    assert AuditEntry.objects.get(action="refused").repeats == 1
+    assert RefusalTally.objects.get(who="address:192.0.2.1").count == 3
     assert AuditEntry.objects.filter(action="joined", shelter=shelter_a).count() == 1
 
 

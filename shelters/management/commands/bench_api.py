@@ -26,7 +26,7 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from proteja_site.database_roles import as_owner
@@ -348,10 +348,16 @@ def run_load(port: int, headers: dict, make_request, *, clients: int, seconds: f
 
 def cleanup(started_at) -> None:  # type: ignore[no-untyped-def]
     """Delete what the run wrote, and the recompute tasks it queued, so the next run starts alike."""
-    from shelters.models import AuditEntry, Service
+    from shelters.models import AuditEntry, AuditUnsealed, Service
 
     Service.objects.filter(shelter__slug=BENCH_SHELTER, created_at__gte=started_at).delete()
-    AuditEntry.objects.filter(shelter__slug=BENCH_SHELTER, at__gte=started_at).delete()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The trail is append-only: the owner deletes the run's entries past the trigger, the documented way,
+        # which the benchmark's own database may afford (its chain then shows the entries as missing).
+        cursor.execute("SET LOCAL proteja.rewrite_trail = 'operator'")
+        entries = AuditEntry.objects.filter(shelter__slug=BENCH_SHELTER, at__gte=started_at)
+        AuditUnsealed.objects.filter(entry_id__in=entries.values("pk")).delete()
+        entries.delete()
     vacuum_case_tables()
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         from proteja_site.celery import app

@@ -85,7 +85,10 @@ def grant_application_role(connection: BaseDatabaseWrapper) -> None:
         cursor.execute(f"REVOKE ALL ON {AUDIT_TABLE} FROM {quoted}")
         cursor.execute(f"GRANT SELECT, INSERT ON {AUDIT_TABLE} TO {quoted}")
         for table in AUDIT_CHAIN_TABLES:
-            cursor.execute(f"REVOKE ALL ON {table} FROM {quoted}")
+            # Not there before shelters migration 0011 (a migrate back to an older state).
+            cursor.execute("SELECT to_regclass(%s)", [table])
+            if cursor.fetchone()[0] is not None:
+                cursor.execute(f"REVOKE ALL ON {table} FROM {quoted}")
 
 
 def privileges_problem(connection: BaseDatabaseWrapper) -> str | None:

@@ -198,15 +198,19 @@ def _audit_refusal_portably(values: dict) -> None:
     with transaction.atomic():
         tally, created = RefusalTally.objects.select_for_update().get_or_create(
             **key,
-            defaults={name: values[name] for name in ("actor_id", "actor_username", "address", "record_type")}
-            | {"record_id": values["record_id"]},
+            defaults={
+                name: values[name] for name in ("actor_id", "actor_username", "address", "record_type", "record_id")
+            },
         )
         if not created:
             tally.count += 1
             if _is_milestone(tally.count):
                 tally.written = tally.count
             RefusalTally.objects.filter(pk=tally.pk).update(
-                count=F("count") + 1, written=tally.written, record_type=values["record_type"]
+                count=F("count") + 1,
+                written=tally.written,
+                record_type=values["record_type"],
+                record_id=values["record_id"],
             )
         if tally.written == tally.count:
             _insert_without_returning([_refusal_entry(values, repeats=tally.count)])

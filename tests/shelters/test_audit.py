@@ -1,9 +1,11 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from django.utils import timezone
 
 from shelters import services
-from shelters.models import AuditEntry, Service
+from shelters.audit import audit_refusal, close_refusal_minutes
+from shelters.models import AuditEntry, RefusalTally, Service
 
 from ..factories import VictimFactory
 
@@ -203,3 +205,29 @@ def test_a_write_sets_only_editable_fields_and_audits_only_those(shelter_a, case
     victim.refresh_from_db()
     assert (victim.case_code, victim.sex) == (code, "male")
     assert AuditEntry.objects.get(action="change").fields == ["sex"]
+
+
+# --- Refusals: counted beside the trail ------------------------------------------------------------------------
+
+
+def test_a_flood_of_refusals_writes_a_handful_of_entries(insert_path, monkeypatch):
+    # The demo's path costs a few queries a refusal: a shorter flood shows the same.
+    flood_size = 1000 if insert_path == "postgresql" else 100
+    milestones = [1, 10, 100, 1000][: len(str(flood_size))]
+    minute = timezone.now().replace(second=30, microsecond=0)
+    monkeypatch.setattr(timezone, "now", lambda: minute)
+    for _ in range(flood_size):
+        audit_refusal(actor=None, record_type="victim", status=404, channel="api", address="203.0.113.5")
+    audit_refusal(actor=None, record_type="victim", status=404, channel="api", address="203.0.113.6")
+
+    flood = AuditEntry.objects.filter(address="203.0.113.5").order_by("id")
+    assert list(flood.values_list("repeats", flat=True)) == milestones
+    assert RefusalTally.objects.get(who="address:203.0.113.5").count == flood_size
+
+    # Once the minute is over, its total is written where it passed the last entry, and the count forgotten.
+    assert close_refusal_minutes(now=minute) == 0
+    audit_refusal(actor=None, record_type="victim", status=404, channel="api", address="203.0.113.5")
+    assert close_refusal_minutes(now=minute + timedelta(minutes=2)) == 1
+    assert list(flood.values_list("repeats", flat=True)) == [*milestones, flood_size + 1]
+    assert AuditEntry.objects.filter(address="203.0.113.6").count() == 1
+    assert not RefusalTally.objects.exists()

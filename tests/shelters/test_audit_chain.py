@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from proteja_site.database_roles import as_owner, owner_settings
 from shelters import tasks
-from shelters.audit import audit_account_event, audit_refusal, audit_write, close_refusal_minutes
+from shelters.audit import audit_account_event, audit_refusal, audit_write
 from shelters.audit_chain import chain_head, seal_audit_trail, verify_audit_trail
-from shelters.models import AuditEntry, RefusalTally
+from shelters.models import AuditEntry
 from shelters.scopes import shelter_scope
 from tests.factories import ShelterFactory, UserFactory, VictimFactory
 
@@ -335,27 +335,3 @@ def test_the_command_says_how_many_it_checked_and_where_the_chain_breaks(setting
         call_command("verify_audit_trail", stdout=StringIO(), stderr=err)
     assert raised.value.returncode == 1
     assert f"Break at seq {seq_of(entry_ids[1])}, entry {entry_ids[1]}: content changed" in err.getvalue()
-
-
-# --- Refusals: counted beside the trail ----------------------------------------------------------------------------
-
-
-@pytest.mark.django_db
-def test_a_flood_of_refusals_writes_a_handful_of_entries(monkeypatch):
-    minute = timezone.now().replace(second=30, microsecond=0)
-    monkeypatch.setattr(timezone, "now", lambda: minute)
-    for _ in range(1000):
-        audit_refusal(actor=None, record_type="victim", status=404, channel="api", address="203.0.113.5")
-    audit_refusal(actor=None, record_type="victim", status=404, channel="api", address="203.0.113.6")
-
-    flood = AuditEntry.objects.filter(address="203.0.113.5")
-    assert list(flood.order_by("id").values_list("repeats", flat=True)) == [1, 10, 100, 1000]
-    assert RefusalTally.objects.get(who="address:203.0.113.5").count == 1000
-
-    # Once the minute is over, its total is written where it passed the last entry, and the count forgotten.
-    assert close_refusal_minutes(now=minute) == 0
-    audit_refusal(actor=None, record_type="victim", status=404, channel="api", address="203.0.113.5")
-    assert close_refusal_minutes(now=minute + timedelta(minutes=2)) == 1
-    assert list(flood.order_by("id").values_list("repeats", flat=True)) == [1, 10, 100, 1000, 1001]
-    assert AuditEntry.objects.filter(address="203.0.113.6").count() == 1
-    assert not RefusalTally.objects.exists()

@@ -35,7 +35,9 @@ def seal_audit_trail(*, using: str = DEFAULT_DB_ALIAS, batch: int = SEAL_BATCH) 
         return 0
     total = 0
     while True:
-        with transaction.atomic(using=using), connections[using].cursor() as cursor:
+        # One statement: outside a transaction it is its own, one round trip (which commits without waiting
+        # for the disk, see the function); inside one (a command's, a test's) it holds the lock till its end.
+        with connections[using].cursor() as cursor:
             cursor.execute("SELECT proteja_seal_audit_trail(%s)", [batch])
             sealed = cursor.fetchone()[0]
         total += sealed

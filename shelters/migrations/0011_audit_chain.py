@@ -75,6 +75,10 @@ BEGIN
     IF NOT pg_try_advisory_xact_lock(hashtext('proteja_seal_audit_trail')) THEN
         RETURN 0;
     END IF;
+    -- The sealing transaction's commit need not wait for the disk: lost in a crash, it is lost whole (the
+    -- queue it took comes back with it) and sealed again. Without this, each request would wait on two
+    -- flushes, its own and its seals'. (Not in the SET clause, which would end with the function.)
+    PERFORM set_config('synchronous_commit', 'off', true);
     SELECT s.seq, s.seal INTO head_seq, head FROM shelters_auditseal s ORDER BY s.seq DESC LIMIT 1;
     head_seq := coalesce(head_seq, 0);
     head := coalesce(head, '');

@@ -45,7 +45,7 @@ def seal_audit_trail(*, using: str = DEFAULT_DB_ALIAS, batch: int = SEAL_BATCH) 
             return total
 
 
-def _seal_committed() -> None:
+def seal_committed_entries() -> None:
     try:
         seal_audit_trail()
     except DatabaseError:
@@ -58,9 +58,9 @@ def seal_after_commit(using: str = DEFAULT_DB_ALIAS) -> None:
     connection = connections[using]
     if not settings.AUDIT_SEAL_ON_COMMIT or not chain_available(using):
         return
-    if any(callback is _seal_committed for _savepoints, callback, _robust in connection.run_on_commit):
+    if any(callback is seal_committed_entries for _savepoints, callback, _robust in connection.run_on_commit):
         return
-    transaction.on_commit(_seal_committed, using=using)
+    transaction.on_commit(seal_committed_entries, using=using)
 
 
 @dataclass(frozen=True)

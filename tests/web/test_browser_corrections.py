@@ -124,7 +124,7 @@ def test_a_mother_leaves_with_her_children_and_the_exit_is_on_the_timeline(
     assert fits_the_phone(page)
     assert_no_axe_violations(page)
     page.get_by_label("SA-00003 Sol").uncheck()  # Sol stays
-    page.get_by_label("Reintegrada a la sociedad").check()
+    page.get_by_label("Reintegración a la sociedad").check()
     page.get_by_role("button", name="Guardar").click()
     page.wait_for_url(f"**/cases/{case_a.pk}/")
     assert page.get_by_text("Egresaron también: SA-00002.").is_visible()

@@ -56,6 +56,8 @@ from web.views.tasks import default_assignment, filter_by_assignment
 
 CASES_PER_PAGE = 50
 SEARCH_RESULTS_LIMIT = 100
+SEARCH_SESSION_KEY = "web_case_search"
+SEARCH_FLAG = "search"
 
 
 @shelter_staff_page
@@ -63,10 +65,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     shelter = current_shelter(request)
     if request.method == "POST":
         form = CaseFilterForm(request.POST)
+        if form.is_valid():
+            return _searched(request, form)
     else:
-        # The search text only ever comes posted; filters may come in the query string (no personal data).
+        # The search text only ever comes posted and is kept in the session; filters may come in the query
+        # string (no personal data), and `search=1` asks for the session's search text again (Back, reload).
         params = request.GET.copy()
         params.pop("q", None)
+        if params.pop(SEARCH_FLAG, None):
+            params["q"] = request.session.get(SEARCH_SESSION_KEY, "")
         params.setdefault("status", "open")
         params.setdefault("assigned", default_assignment(request.user))
         form = CaseFilterForm(params)
@@ -121,6 +128,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "staff": list(assignable_staff(shelter)) if coordinator else None,
         },
     )
+
+
+def _searched(request: HttpRequest, form: CaseFilterForm) -> HttpResponse:
+    """Post, then redirect: the results page is a GET (Back and reload never ask to send the form again).
+
+    The search text may be a name: it stays in the session (server-side, ended with it), never in the URL.
+    """
+    query = (form.cleaned_data.get("q") or "").strip()
+    request.session[SEARCH_SESSION_KEY] = query
+    params = {key: value for key, value in form.cleaned_data.items() if key != "q" and value}
+    if query:
+        params[SEARCH_FLAG] = "1"
+    return redirect(reverse("web:cases") + "?" + urlencode(params))
 
 
 # --- Registering a victim ---------------------------------------------------------------------------------------

@@ -30,7 +30,9 @@ KEPT_FORM_KEY = "web_kept_form"
 ENDED_SESSION_USER_KEY = "web_ended_session_user"
 KEPT_FORM_SECONDS = 15 * 60
 # Pages of the shelter staff only: the API, admin and sign-in pages keep Django's own behaviour.
-NOT_KEPT_PREFIXES = ("/api/", "/admin/", "/accounts/", "/i18n/", "/static/", "/session/")
+# (The session's status, /session/, is asked before a form is sent: it notes the ended session's user too, or
+# its answer would delete the ended session's cookie before the form arrives.)
+NOT_KEPT_PREFIXES = ("/api/", "/admin/", "/accounts/", "/i18n/", "/static/")
 NEVER_KEPT_FIELDS = {"csrfmiddlewaretoken", "password", "password1", "password2", "otp"}
 
 

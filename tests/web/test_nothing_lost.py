@@ -7,7 +7,7 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.utils import timezone
 
-from shelters.models import Victim
+from shelters.models import AuditAction, AuditEntry, Victim
 from tests.web.test_pages import victim_post
 
 pytestmark = pytest.mark.django_db
@@ -64,3 +64,15 @@ def test_a_kept_form_never_goes_to_another_person_signing_in(client_as, casework
     page = client.get("/cases/new/")
     assert page.wsgi_request.__dict__.get("restored_form") is None
     assert "restored-form" not in page.content.decode()  # ("Guadalupe" is also a country of the list)
+
+
+def test_the_exit_form_tells_every_error_at_once_and_saves_nothing(client_as, caseworker_a, case_a):
+    before = AuditEntry.objects.filter(action=AuditAction.CHANGE).count()
+    # No reason, and a date before the intake (2026-01-10): both errors on the first send.
+    response = client_as(caseworker_a).post(f"/cases/{case_a.pk}/exit/", {"exit_date": "2026-01-01"})
+    errors = response.context["form"].errors
+    assert errors["exit_reason"] == ["Este campo es requerido."]
+    assert errors["exit_date"] == ["La fecha de egreso no puede ser anterior a la de ingreso."]
+    case_a.refresh_from_db()
+    assert case_a.exit_date is None and case_a.exit_reason == ""
+    assert AuditEntry.objects.filter(action=AuditAction.CHANGE).count() == before

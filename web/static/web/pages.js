@@ -141,50 +141,18 @@
     offline.hidden = false;
   }
 
-  function connected() {
-    if (navigator.onLine === false) return Promise.resolve(false);
-    var controller = new AbortController();
-    var giveUp = setTimeout(function () {
-      controller.abort();
-    }, 10000);
-    return fetch(sessionUrl, { cache: "no-store", credentials: "same-origin", signal: controller.signal })
-      .then(function () {
-        return true;
-      })
-      .catch(function () {
-        return false;
-      })
-      .finally(function () {
-        clearTimeout(giveUp);
-      });
-  }
-
+  // The form goes at once (the browser's own navigation) when the phone has a connection; with none, it
+  // stays on the page, everything typed in it, and the next tap tries again. (A connection the phone believes
+  // up but that reaches nothing is not detected: the browser's page may then show.)
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.method.toLowerCase() !== "post" || form.dataset.sending === "yes") return;
-    // The page stays as it is (everything typed in it) until the server is reached; then the form goes.
-    event.preventDefault();
-    var button = event.submitter;
-    connected().then(function (online) {
-      if (!online) {
-        showOffline();
-        return;
-      }
-      offline.hidden = true;
-      form.dataset.sending = "yes";
-      if (button && button.form === form) {
-        form.requestSubmit(button);
-      } else {
-        form.requestSubmit();
-      }
-    });
-  });
-
-  // A page brought back by Back (the browser's page cache) can be sent again.
-  window.addEventListener("pageshow", function () {
-    document.querySelectorAll("form[data-sending]").forEach(function (form) {
-      delete form.dataset.sending;
-    });
+    if (form.method.toLowerCase() !== "post") return;
+    if (navigator.onLine === false) {
+      event.preventDefault();
+      showOffline();
+      return;
+    }
+    offline.hidden = true;
   });
 
   document.addEventListener("DOMContentLoaded", function () {

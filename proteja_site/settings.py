@@ -400,6 +400,12 @@ MIDDLEWARE.insert(
     MIDDLEWARE.index("django.middleware.locale.LocaleMiddleware"), "web.middleware.SpanishByDefaultMiddleware"
 )
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+# A form sent after the session ended comes back filled after signing in again (web.kept_forms); the
+# pages warn this many seconds before the session ends, with a button that extends it.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1, "web.kept_forms.KeptFormMiddleware"
+)
+SESSION_WARNING_SECONDS = envint("SESSION_WARNING_SECONDS", 2 * 60)
 # Installed for its translations only (country names in Spanish); it has no models.
 INSTALLED_APPS.append("django_countries")
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"

@@ -14,12 +14,15 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop, ngettext, pgettext_lazy
+from django_countries import countries
 
 from indicators.exceptions import MonthLocked
 from proteja_site.api import MONTH_INVALID, parse_month
+from shelters.blind_index import fold
 from shelters.models import FollowUp, LegalAction, Referral, Service, Training, Victim, VictimRole
 
 # The labels that DateRangeValidator translates at run time: marked here so that makemessages finds them.
@@ -103,10 +106,55 @@ def _require_name_or_choice(form: forms.Form, cleaned: dict[str, Any]) -> None:
         form.add_error("given_name", _("Give a name, or tick “Register without a name”."))
 
 
+# The one list of country names a page holds (templates/web/_countries.html): every nationality input of the
+# page points at it, so the registration page carries 250 names once, not once per person on it.
+COUNTRY_LIST_ID = "countries"
+
+
+class CountryInput(forms.TextInput):
+    """A country typed, or picked from the page's list of names; it shows a stored code as the country's name."""
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"list": COUNTRY_LIST_ID, "autocomplete": "off"})
+
+    def format_value(self, value: Any) -> str | None:
+        code = str(getattr(value, "code", value) or "")  # the model gives a Country, a form's initial a code
+        if len(code) == 2 and code.upper() in dict(countries):
+            return str(dict(countries)[code.upper()])
+        return super().format_value(value)
+
+
+class CountryNameField(forms.CharField):
+    """A nationality as the country's name in Spanish or English (accents and capitals aside) or its code (MX)."""
+
+    widget = CountryInput
+
+    def to_python(self, value: Any) -> str:
+        text = super().to_python(value).strip()
+        if not text:
+            return ""
+        if len(text) == 2 and text.upper() in dict(countries):
+            return text.upper()
+        wanted = fold(text)
+        for language in ("es", "en"):
+            with translation.override(language):
+                for code, name in countries:
+                    if fold(name) == wanted:
+                        return code
+        raise ValidationError(_("Choose a country from the list, or write its two-letter code (MX)."), code="invalid")
+
+
+def _nationality_field() -> CountryNameField:
+    return CountryNameField(
+        label=capfirst(Victim._meta.get_field("nationality").verbose_name), required=False, max_length=100
+    )
+
+
 class _NamedForm(ServiceValidatedForm):
     """A victim's form: a name, or the explicit choice of none (`no_name`, shown right after the names)."""
 
     no_name = _no_name_field()
+    nationality = _nationality_field()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -329,14 +377,23 @@ class CaseFilterForm(forms.Form):
 
     ANY = ""
     q = forms.CharField(label=_("Case code or name"), required=False, max_length=100)
-    role = forms.ChoiceField(label=_("Role"), required=False, choices=[(ANY, _("All")), *VictimRole.choices])
+    # "All" of the victims' filters and the cases' status agree in Spanish with what they count (contexts).
+    role = forms.ChoiceField(
+        label=_("Role"), required=False, choices=[(ANY, pgettext_lazy("victims", "All")), *VictimRole.choices]
+    )
     tip = forms.ChoiceField(
-        label=_("TIP victim"), required=False, choices=[(ANY, _("All")), ("yes", _("Yes")), ("no", _("No"))]
+        label=_("TIP victim"),
+        required=False,
+        choices=[(ANY, pgettext_lazy("victims", "All")), ("yes", _("Yes")), ("no", _("No"))],
     )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
-        choices=[("open", _("Open")), ("closed", _("Closed")), ("all", _("All"))],
+        choices=[
+            ("open", pgettext_lazy("cases", "Open")),
+            ("closed", pgettext_lazy("cases", "Closed")),
+            ("all", _("All")),
+        ],
         initial="open",
     )
     # Browsing only: a search looks through every case of the shelter, whoever is in charge.

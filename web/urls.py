@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from .views import cases, costshare, home, imports, months, records, tasks, team, trail
+from .views import cases, costshare, home, imports, months, records, session, tasks, team, trail
 
 app_name = "web"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("session/", session.session_status, name="session"),
     path("shelter/", home.switch_shelter, name="switch-shelter"),
     path("shelter/follow-up-plan/", tasks.follow_up_plan, name="follow-up-plan"),
     path("cases/", cases.case_list, name="cases"),

@@ -131,7 +131,7 @@ def test_a_caseworker_registers_a_tip_victim_and_logs_the_stay(live_server, new_
     # Records the exit.
     page.get_by_role("link", name="Registrar el egreso").click()
     assert page.locator("#id_exit_date").input_value() == today
-    page.get_by_label("Reintegrada a la sociedad").check()
+    page.get_by_label("Reintegración a la sociedad").check()
     page.get_by_role("button", name="Guardar").click()
     page.wait_for_url(case_url)
     assert page.get_by_text("Egreso registrado para el caso SA-00001.").is_visible()

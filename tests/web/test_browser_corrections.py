@@ -33,7 +33,10 @@ def test_registration_refuses_a_blank_form_and_asks_about_a_duplicate(live_serve
     # An untouched form saves nothing.
     page.get_by_role("button", name="Registrar", exact=True).click()
     page.wait_for_load_state()
-    assert page.get_by_text("Escriba un nombre o marque «Registrar sin nombre».").is_visible()
+    # Beside the field, and (a link to it) in the error summary at the top.
+    error = "Escriba un nombre o marque «Registrar sin nombre»."
+    assert page.locator(".field").get_by_text(error).is_visible()
+    assert page.locator("#error-summary").get_by_text(error).is_visible()
     assert past_the_wall(Victim.objects.count) == 1
 
     # The same name as case SA-00001: shown by its code, nothing saved, what was typed kept.
@@ -84,7 +87,8 @@ def test_a_timeline_entry_is_corrected_then_deleted(live_server, new_phone, case
     page.get_by_label("Jurídico").check()
     page.get_by_role("button", name="Guardar").click()
     page.wait_for_load_state()
-    assert page.get_by_text("no puede ser anterior al ingreso").is_visible()
+    assert page.locator(".field").get_by_text("no puede ser anterior al ingreso").is_visible()
+    assert page.locator("#error-summary").get_by_text("no puede ser anterior al ingreso").is_visible()
     assert page.get_by_label("Jurídico").is_checked()
     page.locator("#id_date").fill("2026-02-04")
     page.get_by_role("button", name="Guardar").click()
@@ -124,7 +128,7 @@ def test_a_mother_leaves_with_her_children_and_the_exit_is_on_the_timeline(
     assert fits_the_phone(page)
     assert_no_axe_violations(page)
     page.get_by_label("SA-00003 Sol").uncheck()  # Sol stays
-    page.get_by_label("Reintegrada a la sociedad").check()
+    page.get_by_label("Reintegración a la sociedad").check()
     page.get_by_role("button", name="Guardar").click()
     page.wait_for_url(f"**/cases/{case_a.pk}/")
     assert page.get_by_text("Egresaron también: SA-00002.").is_visible()

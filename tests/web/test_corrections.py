@@ -203,7 +203,7 @@ def test_the_case_details_are_corrected_and_the_index_follows(client_as, casewor
     assert (case_a.family_name, case_a.birth_year, str(case_a.nationality)) == ("Núñez Ortega", 1991, "GT")
     change = AuditEntry.objects.get(action=AuditAction.CHANGE)
     assert change.fields == ["birth_year", "family_name", "nationality"]
-    found = client.post("/cases/", {"q": "ortega", "status": "all"}).context["rows"]
+    found = client.post("/cases/", {"q": "ortega", "status": "all"}, follow=True).context["rows"]
     assert [victim.pk for victim in found] == [case_a.pk]
 
 

@@ -114,7 +114,7 @@ def test_program_staff_cannot_open_a_case(client_as, program_staff, case_a):
 def test_another_shelters_cases_are_not_listed_nor_found(client_as, caseworker_b, case_a):
     client = client_as(caseworker_b)
     assert "SA-00001" not in client.get("/cases/?status=all").content.decode()
-    response = client.post("/cases/", {"q": "Guadalupe", "status": "all"})
+    response = client.post("/cases/", {"q": "Guadalupe", "status": "all"}, follow=True)
     assert "SA-00001" not in response.content.decode()
 
 
@@ -275,7 +275,7 @@ def test_the_home_counts_the_shelters_month(client_as, caseworker_a, shelter_a, 
 
 def test_the_case_list_finds_a_name_without_accents_and_never_puts_it_in_the_url(client_as, caseworker_a, case_a):
     VictimFactory(shelter=case_a.shelter, case_code="SA-00002", given_name="Rosa", family_name="López")
-    response = client_as(caseworker_a).post("/cases/", {"q": "guadalupe nunez", "status": "all"})
+    response = client_as(caseworker_a).post("/cases/", {"q": "guadalupe nunez", "status": "all"}, follow=True)
     page = response.content.decode()
     assert "SA-00001" in page and "SA-00002" not in page
     assert 'method="post"' in page and "Guadalupe" not in title_of(response)
@@ -283,7 +283,7 @@ def test_the_case_list_finds_a_name_without_accents_and_never_puts_it_in_the_url
 
 def test_the_case_list_finds_a_case_code(client_as, caseworker_a, case_a):
     VictimFactory(shelter=case_a.shelter, case_code="SA-00002")
-    page = client_as(caseworker_a).post("/cases/", {"q": "00002", "status": "all"}).content.decode()
+    page = client_as(caseworker_a).post("/cases/", {"q": "00002", "status": "all"}, follow=True).content.decode()
     assert "SA-00002" in page and "SA-00001" not in page
 
 

@@ -117,7 +117,9 @@ def test_a_caseworkers_list_opens_on_their_own_cases(client_as, caseworker_a, co
 def test_a_search_looks_through_every_case_whoever_has_it(client_as, caseworker_a, coordinator_a, case_a):
     case_a.assigned_to = coordinator_a
     case_a.save()
-    response = client_as(caseworker_a).post("/cases/", {"q": "guadalupe", "status": "all", "assigned": "mine"})
+    response = client_as(caseworker_a).post(
+        "/cases/", {"q": "guadalupe", "status": "all", "assigned": "mine"}, follow=True
+    )
     assert [row.case_code for row in response.context["rows"]] == ["SA-00001"]
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.conf import settings
 from django.template.defaultfilters import floatformat
 from django.utils.translation import gettext as _
+from django_countries import countries
 
 from shelters.models import ExploitationType
 
@@ -30,3 +32,14 @@ def exploitation_labels(keys: list[str]) -> str:
 @register.filter
 def or_dash(value: Any) -> Any:
     return value if value not in (None, "") else _("—")
+
+
+@register.inclusion_tag("web/_countries.html")
+def country_datalist() -> dict[str, Any]:
+    """The page's one list of country names, in the page's language, for its nationality inputs."""
+    return {"country_names": [name for _code, name in countries]}
+
+
+@register.simple_tag
+def session_warning_seconds() -> int:
+    return settings.SESSION_WARNING_SECONDS

@@ -56,6 +56,8 @@ from web.views.tasks import default_assignment, filter_by_assignment
 
 CASES_PER_PAGE = 50
 SEARCH_RESULTS_LIMIT = 100
+SEARCH_SESSION_KEY = "web_case_search"
+SEARCH_FLAG = "search"
 
 
 @shelter_staff_page
@@ -63,10 +65,15 @@ def case_list(request: HttpRequest) -> HttpResponse:
     shelter = current_shelter(request)
     if request.method == "POST":
         form = CaseFilterForm(request.POST)
+        if form.is_valid():
+            return _searched(request, form)
     else:
-        # The search text only ever comes posted; filters may come in the query string (no personal data).
+        # The search text only ever comes posted and is kept in the session; filters may come in the query
+        # string (no personal data), and `search=1` asks for the session's search text again (Back, reload).
         params = request.GET.copy()
         params.pop("q", None)
+        if params.pop(SEARCH_FLAG, None):
+            params["q"] = request.session.get(SEARCH_SESSION_KEY, "")
         params.setdefault("status", "open")
         params.setdefault("assigned", default_assignment(request.user))
         form = CaseFilterForm(params)
@@ -121,6 +128,19 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "staff": list(assignable_staff(shelter)) if coordinator else None,
         },
     )
+
+
+def _searched(request: HttpRequest, form: CaseFilterForm) -> HttpResponse:
+    """Post, then redirect: the results page is a GET (Back and reload never ask to send the form again).
+
+    The search text may be a name: it stays in the session (server-side, ended with it), never in the URL.
+    """
+    query = (form.cleaned_data.get("q") or "").strip()
+    request.session[SEARCH_SESSION_KEY] = query
+    params = {key: value for key, value in form.cleaned_data.items() if key != "q" and value}
+    if query:
+        params[SEARCH_FLAG] = "1"
+    return redirect(reverse("web:cases") + "?" + urlencode(params))
 
 
 # --- Registering a victim ---------------------------------------------------------------------------------------
@@ -338,10 +358,42 @@ def case_exit(request: HttpRequest, pk: Any) -> HttpResponse:
                 message += " " + _("The children %(codes)s left with them.") % {"codes": codes}
             messages.success(request, message)
             return redirect("web:case", pk=victim.pk)
+    elif request.method == "POST":
+        _the_rules_errors_too(request, victim=victim, form=form)
     # The children's names are on the page.
     audit_views(actor=request.user, records=[child for child in offered if shows_personal_data(child)], channel=CHANNEL)
     title = _("Correct the exit") if victim.exit_date else _("Record the exit")
     return render(request, "web/case_exit.html", {"victim": victim, "form": form, "title": title})
+
+
+def _the_rules_errors_too(request: HttpRequest, *, victim: Victim, form: ExitForm) -> None:
+    """Every error at once: with a field missing, the exit typed so far still goes through the service's rules
+    (an exit date before the intake, a locked month), in a transaction rolled back, so that its refusals are
+    shown with the form's own errors, not one after the other."""
+    exit_date = form.cleaned_data.get("exit_date")
+    if exit_date is None:
+        return
+    # A stand-in for a missing reason: the reason's own error is the form's already.
+    reason = form.cleaned_data.get("exit_reason") or form.fields["exit_reason"].choices[0][0]
+    try:
+        with transaction.atomic():
+            services.victim_exit(
+                actor=request.user,
+                victim=victim,
+                exit_date=exit_date,
+                exit_reason=reason,
+                children=form.chosen_children() if "children" in form.cleaned_data else [],
+                channel=CHANNEL,
+            )
+            transaction.set_rollback(True)  # nothing is saved, audited or recomputed: the form is not valid
+    except MonthLocked as locked:
+        form.add_error(None, month_locked_message(locked))
+    except ValidationError as error:
+        for field, errors in getattr(error, "message_dict", {None: error.messages}).items():
+            target = field if field in form.fields else None
+            if target is None or not form.has_error(target):
+                form.add_error(target, errors)
+    victim.refresh_from_db()
 
 
 def _reopen(request: HttpRequest, victim: Victim) -> HttpResponse:

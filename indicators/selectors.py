@@ -1,4 +1,4 @@
-"""Reads for Annex 2: locks, stored values."""
+"""Reads for Annex 2: stored values, who reads which table, the distinct-people column and drift."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
+from shelters.locks import locked_months
 from shelters.models import (
     ExitReason,
     FollowUp,
@@ -28,16 +29,7 @@ from shelters.scopes import counting_scope
 from shelters.selectors import case_shelter_ids
 
 from .catalogue import INDICATORS
-from .models import IndicatorValue, MonthLock, Source
-
-
-def locked_months(*, shelter_id: int, months: Iterable[date]) -> list[date]:
-    """Which of these months (first days) are locked for the shelter: one query."""
-    wanted = {month.replace(day=1) for month in months}
-    if not wanted:
-        return []
-    locks = MonthLock.objects.filter(shelter_id=shelter_id, month__in=wanted).order_by()
-    return sorted(locks.values_list("month", flat=True))
+from .models import IndicatorValue, Source
 
 
 def month_bounds(first_month: date, last_month: date) -> tuple[date, date]:

@@ -21,11 +21,11 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from shelters.models import Shelter, Training, Victim
+from shelters.models import MonthLock, Shelter, Training, Victim
 from shelters.scopes import counting_scope
 
 from .aggregation import compute_indicator_values, month_from_number, month_number, months_between
-from .models import IndicatorValue, MonthLock, Source
+from .models import IndicatorValue, Source
 
 # Namespace of the PostgreSQL advisory locks that keep two recomputes of one shelter from interleaving.
 ADVISORY_LOCK_NAMESPACE = 4_200_402

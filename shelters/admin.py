@@ -16,10 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 
-from indicators.exceptions import MonthLocked
-
 from . import services
 from .audit import audit_views
+from .exceptions import MonthLocked
 from .models import (
     AuditEntry,
     CaseRecord,

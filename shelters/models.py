@@ -567,6 +567,31 @@ class Training(CaseRecord):
         return f"{self.institution} {self.date}"
 
 
+class MonthLock(models.Model):
+    """A shelter-month that program staff reviewed: never recomputed, no case record written into it.
+
+    The lock lives with the records it freezes: `shelters.services` refuses a write dated in it
+    (`MonthLocked`), and `indicators` reads it (the recompute skips it, the review sets it).
+    """
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="month_locks")
+    month = models.DateField(_("month"))
+    locked_at = models.DateTimeField(_("locked at"), auto_now_add=True)
+    locked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["shelter", "month"]
+        verbose_name = _("locked month")
+        verbose_name_plural = _("locked months")
+        constraints = [
+            models.UniqueConstraint(fields=["shelter", "month"], name="month_lock_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="month_lock_is_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shelter} {self.month:%Y-%m}"
+
+
 class AuditAction(models.TextChoices):
     CREATE = "create", _("Created")
     CHANGE = "change", _("Changed")

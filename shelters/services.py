@@ -19,13 +19,11 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.aggregation import months_between
-from indicators.exceptions import MonthLocked
-from indicators.selectors import locked_months
 from indicators.services import request_recompute
 
 from .audit import audit_shelter_change, audit_write, audit_writes
 from .blind_index import index_values
+from .locks import refuse_locked
 from .models import (
     AuditAction,
     CaseRecord,
@@ -39,6 +37,7 @@ from .models import (
     VictimRecord,
     validate_follow_up_plan,
 )
+from .months import months_between
 from .selectors import assignable_staff, is_coordinator_of
 
 RecordT = TypeVar("RecordT", bound=CaseRecord)
@@ -55,9 +54,7 @@ class BulkValidationError(ValidationError):
 
 
 def _check_unlocked(*, shelter_id: int, months: Iterable[date]) -> None:
-    locked = locked_months(shelter_id=shelter_id, months=months)
-    if locked:
-        raise MonthLocked(locked)
+    refuse_locked(shelter_id=shelter_id, months=months)
 
 
 def _months_to_recompute(record: CaseRecord) -> set[date]:

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext
 
-from indicators.exceptions import MonthLocked
 from proteja_site.api import MONTH_INVALID, parse_month
+from shelters.exceptions import MonthLocked
 from shelters.models import FollowUp, LegalAction, Referral, Service, Training, Victim, VictimRole
 
 # The labels that DateRangeValidator translates at run time: marked here so that makemessages finds them.

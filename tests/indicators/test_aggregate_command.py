@@ -14,7 +14,8 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from indicators.models import IndicatorValue, MonthLock, Source
+from indicators.models import IndicatorValue, Source
+from shelters.models import MonthLock
 from tests.factories import ServiceFactory, ShelterFactory, TrainingFactory, VictimFactory
 
 pytestmark = pytest.mark.django_db

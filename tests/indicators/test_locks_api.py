@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from indicators.locks import month_lock, month_submit, month_unlock
-from indicators.models import IndicatorValue, MonthLock, MonthSubmission, Source
+from indicators.models import IndicatorValue, MonthSubmission, Source
 from indicators.services import recompute_indicators
-from shelters.models import AuditEntry, Role, Service
+from shelters.models import AuditEntry, MonthLock, Role, Service
 from tests.factories import ServiceFactory, UserFactory, VictimFactory
 
 OCTOBER = date(2007, 10, 1)

@@ -16,10 +16,10 @@ from indicators import services as indicator_services
 from indicators import tasks
 from indicators.aggregation import compute_indicator_values
 from indicators.catalogue import INDICATOR_KEYS
-from indicators.models import IndicatorValue, MonthLock, Source
+from indicators.models import IndicatorValue, Source
 from indicators.services import recompute_indicators, request_recompute
 from shelters import services as case_services
-from shelters.models import LegalAction, Service
+from shelters.models import LegalAction, MonthLock, Service
 from tests.factories import ServiceFactory, ShelterFactory, TrainingFactory, VictimFactory
 
 OCT, NOV, DEC = date(2007, 10, 1), date(2007, 11, 1), date(2007, 12, 1)

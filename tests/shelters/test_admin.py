@@ -147,8 +147,7 @@ def test_a_caseworker_adds_a_victim_in_admin_through_the_services(caseworker_a, 
 
 
 def test_a_write_into_a_locked_month_is_refused_in_admin_with_a_clear_error(caseworker_a, records, shelter_a):
-    from indicators.models import MonthLock
-    from shelters.models import Service
+    from shelters.models import MonthLock, Service
 
     MonthLock.objects.create(shelter=shelter_a, month=records["victim_a"].intake_date.replace(day=1))
 

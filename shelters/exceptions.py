@@ -24,9 +24,8 @@ class MonthLocked(Exception):
 
     def __str__(self) -> str:
         return ngettext(
-            "The month %(months)s is locked for this shelter: it was reviewed, so nothing dated in it can change."
-            " Nothing was saved.",
-            "The months %(months)s are locked for this shelter: they were reviewed, so nothing dated in them can"
-            " change. Nothing was saved.",
+            "The month %(months)s is locked: it was reviewed, so nothing dated in it can change. Nothing was saved.",
+            "The months %(months)s are locked: they were reviewed, so nothing dated in them can change. Nothing was "
+            "saved.",
             len(self.months),
         ) % {"months": self.month_names}

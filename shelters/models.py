@@ -103,6 +103,16 @@ class Shelter(models.Model):
     agreement_start = models.DateField(
         _("agreement start"), null=True, blank=True, validators=[validate_first_of_month, validate_not_before_1900]
     )
+    # Annex 2 is computed from this month on, never before it: earlier months hold only what was imported
+    # (the donor's tables), and missing is not zero. Set when the shelter's first case record is written
+    # (lowered by a record dated earlier), or by program staff in admin.
+    first_records_month = models.DateField(
+        _("first month of case records"),
+        null=True,
+        blank=True,
+        validators=[validate_first_of_month, validate_not_before_1900],
+        help_text=_("Annex 2 is computed from case records from this month on; earlier months keep imported values."),
+    )
     # Source of case codes: incremented under a row update, never reused.
     last_case_number = models.PositiveIntegerField(default=0, editable=False)
     # Months after an exit at which follow-ups fall due; the coordinator sets it (shelters.services).
@@ -119,6 +129,10 @@ class Shelter(models.Model):
             models.CheckConstraint(
                 condition=Q(agreement_start__isnull=True) | Q(agreement_start__day=1),
                 name="shelter_agreement_start_is_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_records_month__isnull=True) | Q(first_records_month__day=1),
+                name="shelter_first_records_month_is_month",
             ),
         ]
 

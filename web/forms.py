@@ -16,7 +16,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import gettext_noop
 
 from proteja_site.api import MONTH_INVALID, parse_month
 from shelters.exceptions import MonthLocked
@@ -75,12 +75,7 @@ class ServiceValidatedForm(forms.ModelForm):
 
 
 def month_locked_message(error: MonthLocked) -> str:
-    months = ", ".join(f"{month:%Y-%m}" for month in error.months)
-    return ngettext(
-        "The month %(months)s is locked: it was reviewed, so nothing dated in it can change. Nothing was saved.",
-        "The months %(months)s are locked: they were reviewed, so nothing dated in them can change. Nothing was saved.",
-        len(error.months),
-    ) % {"months": months}
+    return str(error)
 
 
 def _today() -> date:

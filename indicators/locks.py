@@ -1,4 +1,4 @@
-"""Program staff lock and unlock a shelter-month, and a coordinator submits one, as Annex 2 sees it.
+"""Program staff lock and unlock a shelter-month, as Annex 2 sees it (the review itself: `indicators.review`).
 
 The lock itself (its table, who may set it, the refusal of writes dated in it) is `shelters.locks`;
 here it is set and removed in step with the recompute: locking waits for a running recompute of the
@@ -13,13 +13,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from shelters.audit import audit_write
-from shelters.locks import clean_review_month, lock_remove, lock_set, may_lock_months
-from shelters.models import AuditAction, MonthLock, Shelter, User
-from shelters.selectors import is_coordinator_of
+from shelters.locks import clean_review_month, lock_set, may_lock_months
+from shelters.models import MonthLock, Shelter, User
 
-from .models import MonthSubmission
-from .services import lock_shelters_for_recompute, request_recompute
+from . import review
+from .services import lock_shelters_for_recompute
 
 __all__ = ["may_lock_months", "month_lock", "month_submit", "month_unlock"]
 
@@ -36,25 +34,11 @@ def month_lock(*, actor: User, shelter: Shelter, month: date) -> MonthLock:
     return lock
 
 
-@transaction.atomic
-def month_unlock(*, actor: User, shelter: Shelter, month: date) -> bool:
-    """Unlock a shelter-month; returns whether it was locked. Unlocking an unlocked month changes nothing."""
-    unlocked = lock_remove(actor=actor, shelter=shelter, month=month)
-    if unlocked:
-        # The month follows its records again: bring its stored values up to date.
-        request_recompute(shelter_id=shelter.pk, months=[month])
+def month_unlock(*, actor: User, shelter: Shelter, month: date, reason: str) -> bool:
+    """Unlock a shelter-month, with a reason (the month goes back to the shelter with it); returns whether
+    it was locked. Unlocking an unlocked month changes nothing."""
+    unlocked, _emailed = review.month_unlock(actor=actor, shelter=shelter, month=month, reason=reason)
     return unlocked
 
 
-@transaction.atomic
-def month_submit(*, actor: User, shelter: Shelter, month: date) -> MonthSubmission:
-    """A coordinator of the shelter submits its month for program staff's review; submitting again keeps the first."""
-    if not is_coordinator_of(actor, shelter.pk) or not actor.is_active:
-        raise PermissionDenied(_("Only a coordinator of this shelter submits its months."))
-    month = clean_review_month(month)
-    submission, created = MonthSubmission.objects.get_or_create(
-        shelter=shelter, month=month, defaults={"submitted_by": actor}
-    )
-    if created:
-        audit_write(actor=actor, action=AuditAction.CREATE, record=submission, fields=["month"], channel="submit")
-    return submission
+month_submit = review.month_submit

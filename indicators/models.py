@@ -49,13 +49,42 @@ class IndicatorValue(models.Model):
         return f"{self.shelter_id} {self.month:%Y-%m} {self.indicator}={self.value} ({self.source})"
 
 
+class MonthStatus(models.TextChoices):
+    """Where a shelter-month is in its review (api-v1.md, "The monthly review"); open: no review row yet."""
+
+    OPEN = "open", _("Open")
+    SUBMITTED = "submitted", _("Submitted")
+    RETURNED = "returned", _("Returned")
+    APPROVED = "approved", _("Approved")
+
+
 class MonthSubmission(models.Model):
-    """A coordinator submitted a shelter-month for program staff's review."""
+    """A shelter-month's review: a coordinator submits it, program staff return it with a comment or approve it.
+
+    Approving locks the month (`shelters.locks`) and keeps what was approved: the stored values
+    (`approved_values`, "indicator:source" -> value) and their SHA-256 (`approved_hash`), so drift
+    after approval can be shown. Unlocking returns it with the reason as its comment.
+    """
 
     shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="month_submissions")
     month = models.DateField(_("month"))
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=[choice for choice in MonthStatus.choices if choice[0] != MonthStatus.OPEN],
+        default=MonthStatus.SUBMITTED,
+    )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
     submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Program staff's words to the shelter when they return the month (or unlock it): never a case record.
+    comment = models.TextField(_("comment"), blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_values = models.JSONField(_("approved values"), default=dict, blank=True)
+    approved_hash = models.CharField(_("approved content hash"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["shelter", "month"]
@@ -64,6 +93,9 @@ class MonthSubmission(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shelter", "month"], name="month_submission_unique"),
             models.CheckConstraint(condition=Q(month__day=1), name="month_submission_is_month"),
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "returned", "approved"]), name="month_submission_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -74,12 +74,17 @@ def test_lock_through_the_admin_add_form_and_unlock_by_action(shelter_a, program
 
     response = staff_client.post(
         reverse("admin:shelters_monthlock_changelist"),
-        {"action": "unlock_months", "_selected_action": [lock.pk]},
+        {"action": "unlock_months", "_selected_action": [lock.pk], "reason": "A correction"},
     )
     assert response.status_code == 302
     assert not MonthLock.objects.exists()
     written = AuditEntry.objects.exclude(action="signed_in").order_by("id")  # force_login's sign-in is one too
-    assert list(written.values_list("action", flat=True)) == ["create", "delete"]
+    # The lock made, the lock removed, and the month returned to the shelter with the reason.
+    assert list(written.values_list("action", "record_type")) == [
+        ("create", "monthlock"),
+        ("delete", "monthlock"),
+        ("change", "monthsubmission"),
+    ]
 
 
 def test_a_bad_month_in_the_add_form_saves_nothing(shelter_a, staff_client):

@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
+from django.apps import apps
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 
-from shelters.models import AuditEntry, MonthLock, Shelter
+from shelters.models import AuditAction, AuditEntry, MonthLock, Shelter
 from shelters.months import months_between
 from shelters.scopes import counting_scope
 
@@ -113,7 +114,15 @@ def changes_since(*, shelter_id: int, since: datetime) -> list[dict[str, Any]]:
             .values("record_type", "action")
             .annotate(count=Count("id"))
         )
-        return sorted(({**row} for row in counts), key=lambda row: (row["record_type"], row["action"]))
+        rows = [
+            {
+                **row,
+                "kind": apps.get_model("shelters", row["record_type"])._meta.verbose_name_plural,
+                "what": AuditAction(row["action"]).label,
+            }
+            for row in counts
+        ]
+    return sorted(rows, key=lambda row: (row["record_type"], row["action"]))
 
 
 def approved_drift(*, shelter_id: int, months: Iterable[date]) -> dict[date, dict[str, Any]]:

@@ -100,3 +100,12 @@ class MonthSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shelter} {self.month:%Y-%m}"
+
+
+class MonthReview(MonthSubmission):
+    """The status board's page in admin (every shelter x month, `indicators.admin_review`): no table of its own."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("monthly review")
+        verbose_name_plural = _("monthly review: status board")

@@ -302,6 +302,7 @@ def _review_row(row: dict[str, Any]) -> dict[str, Any]:
         "locked": row["locked"],
         "late": row["late"],
         "drift": row["drift"],
+        "completeness": row["completeness"],
     }
 
 

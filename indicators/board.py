@@ -20,7 +20,7 @@ from shelters.months import months_between
 from shelters.scopes import counting_scope
 
 from .checks import check_month
-from .models import IndicatorValue, MonthStatus, MonthSubmission, Source
+from .models import IndicatorValue, MonthCompleteness, MonthStatus, MonthSubmission, Source
 
 # Case records whose changes can move a month's values, as the audit trail names them.
 RECORD_TYPES = ("victim", "service", "referral", "legalaction", "followup", "training")
@@ -30,8 +30,8 @@ def month_rows(*, shelters: QuerySet[Shelter], first_month: date, last_month: da
     """Every shelter x month of the range, late months first (ended, not submitted or returned: oldest
     first), then the rest by month and shelter.
 
-    Queries: the shelters, the reviews, the locks and the stored values: four, however many shelters
-    and months.
+    Queries: the shelters, the reviews, the locks, the completeness counts and the stored values: five,
+    however many shelters and months.
     """
     months = months_between(first_month, last_month)
     shelter_list = list(shelters.order_by("slug").only("id", "slug", "name"))
@@ -42,6 +42,12 @@ def month_rows(*, shelters: QuerySet[Shelter], first_month: date, last_month: da
         for review in MonthSubmission.objects.filter(**in_range).select_related("submitted_by").order_by()
     }
     locked = set(MonthLock.objects.filter(**in_range).order_by().values_list("shelter_id", "month"))
+    completeness = {
+        (row["shelter_id"], row["month"]): row
+        for row in MonthCompleteness.objects.filter(**in_range)
+        .order_by()
+        .values("shelter_id", "month", "without_nationality", "without_tip_status", "open_without_recent_service")
+    }
     shown: dict[tuple[int, date], dict[str, int | None]] = defaultdict(dict)
     stored: dict[tuple[int, date], dict[str, int | None]] = defaultdict(dict)
     for shelter_id, month, indicator, source, value in (
@@ -76,10 +82,19 @@ def month_rows(*, shelters: QuerySet[Shelter], first_month: date, last_month: da
                     "locked": (shelter.pk, month) in locked,
                     "late": month < this_month and status in (MonthStatus.OPEN, MonthStatus.RETURNED),
                     "drift": drift,
+                    # Counts of the shelter's cases (never a case), as last counted; None: not counted yet.
+                    "completeness": _completeness(completeness.get((shelter.pk, month))),
                 }
             )
     rows.sort(key=lambda row: (not row["late"], row["month"] if row["late"] else date.max, row["shelter"]))
     return rows
+
+
+def _completeness(row: dict[str, Any] | None) -> dict[str, int] | None:
+    if row is None:
+        return None
+    keys = ("without_nationality", "without_tip_status", "open_without_recent_service")
+    return {key: row[key] for key in keys}
 
 
 def drifted_cells(review: MonthSubmission, stored: dict[str, int | None]) -> list[dict[str, Any]]:

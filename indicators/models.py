@@ -109,3 +109,34 @@ class MonthReview(MonthSubmission):
         proxy = True
         verbose_name = _("monthly review")
         verbose_name_plural = _("monthly review: status board")
+
+
+class MonthCompleteness(models.Model):
+    """How complete a shelter-month's case records are, as counts only (the status board shows them).
+
+    Counted by the aggregation path (`indicators.services.refresh_completeness`: nightly and with
+    `aggregate_indicators`), so that program staff read numbers, never a record.
+    """
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    # Primary victims open in the month with no nationality recorded.
+    without_nationality = models.PositiveIntegerField(_("cases without nationality"), default=0)
+    # Primary victims open in the month not marked as TIP victims (the field defaults to no, so a case
+    # nobody assessed counts here too).
+    without_tip_status = models.PositiveIntegerField(_("cases not marked as TIP victims"), default=0)
+    # Victims open at the month's end (or today, for the month under way) with no service in the 90 days before.
+    open_without_recent_service = models.PositiveIntegerField(_("open cases with no service in 90 days"), default=0)
+    computed_at = models.DateTimeField(_("computed at"), auto_now=True)
+
+    class Meta:
+        ordering = ["shelter", "month"]
+        verbose_name = _("month completeness")
+        verbose_name_plural = _("month completeness")
+        constraints = [
+            models.UniqueConstraint(fields=["shelter", "month"], name="month_completeness_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="month_completeness_is_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shelter_id} {self.month:%Y-%m}"

@@ -314,4 +314,61 @@ def recompute_recent_months() -> RecomputeResult:
     """The nightly run: the current and the previous month of every shelter."""
     current = timezone.localdate().replace(day=1)
     previous = month_from_number(month_number(current) - 1)
-    return recompute_indicators(first_month=previous, last_month=current)
+    result = recompute_indicators(first_month=previous, last_month=current)
+    refresh_completeness(first_month=previous, last_month=current)
+    return result
+
+
+# --- Completeness of the case records, for the status board --------------------------------------------------
+
+COMPLETENESS_SERVICE_DAYS = 90
+
+
+def refresh_completeness(*, first_month: date, last_month: date) -> int:
+    """Count, for every shelter and month of the range, its cases missing a nationality or a TIP status and its
+    open cases with no service in the last 90 days; store the counts (counts only). Returns the rows stored.
+
+    One counting query per month (across shelters: the aggregation path, refused in a web request), then
+    one write. Run nightly for the recent months and by `aggregate_indicators`.
+    """
+    from datetime import timedelta
+
+    from django.db.models import Count, Q
+
+    from shelters.models import Service, VictimRole
+
+    from .models import MonthCompleteness
+    from .selectors import month_bounds
+
+    today = timezone.localdate()
+    counts: dict[tuple[int, date], dict[str, int]] = {}
+    with transaction.atomic(), counting_scope(None, purpose="completeness"):
+        for month in months_between(first_month.replace(day=1), last_month.replace(day=1)):
+            start, end = month_bounds(month, month)
+            end = min(end, today)
+            if end < start:
+                continue
+            open_in_month = Q(intake_date__lte=end) & (Q(exit_date__isnull=True) | Q(exit_date__gte=start))
+            open_at_end = Q(intake_date__lte=end) & (Q(exit_date__isnull=True) | Q(exit_date__gt=end))
+            recent = Service.objects.filter(
+                victim=OuterRef("pk"), date__gt=end - timedelta(days=COMPLETENESS_SERVICE_DAYS), date__lte=end
+            )
+            primary = Q(role=VictimRole.PRIMARY) & open_in_month
+            rows = (
+                Victim.objects.filter(open_in_month)
+                .annotate(served_recently=Exists(recent))
+                .order_by()
+                .values("shelter_id")
+                .annotate(
+                    without_nationality=Count("pk", filter=primary & Q(nationality="")),
+                    without_tip_status=Count("pk", filter=primary & Q(tip_victim=False)),
+                    open_without_recent_service=Count("pk", filter=open_at_end & Q(served_recently=False)),
+                )
+            )
+            for row in rows:
+                counts[row.pop("shelter_id"), month] = row
+        MonthCompleteness.objects.filter(month__gte=first_month, month__lte=last_month).delete()
+        MonthCompleteness.objects.bulk_create(
+            MonthCompleteness(shelter_id=shelter_id, month=month, **row) for (shelter_id, month), row in counts.items()
+        )
+    return len(counts)

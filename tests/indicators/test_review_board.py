@@ -11,7 +11,7 @@ from indicators import review
 from indicators.models import IndicatorValue, MonthSubmission
 from shelters import services
 
-from ..factories import ShelterFactory, VictimFactory
+from ..factories import ServiceFactory, ShelterFactory, VictimFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,9 +108,10 @@ def test_the_boards_query_count_does_not_grow_with_shelters_or_months(staff_clie
 def test_the_board_reads_in_a_fixed_number_of_queries(staff_client, submitted_october, django_assert_num_queries):
     staff_client.get(BOARD_URL)  # the session, the user and their sign-in settle on the first page
     # The session, the user and the door's settings (3); the board: the shelters, the reviews (with who
-    # submitted), the locks, the stored values (4); admin's sidebar permissions (2); the shelter choices of
-    # the filter form (1); the door's settings given back (1); the session saved in a savepoint (3).
-    with django_assert_num_queries(14):
+    # submitted), the locks, the completeness counts, the stored values (5); admin's sidebar permissions (2);
+    # the shelter choices of the filter form (1); the door's settings given back (1); the session saved in a
+    # savepoint (3).
+    with django_assert_num_queries(15):
         staff_client.get(BOARD_URL, {"start": "2007-01", "end": "2007-12"})
 
 
@@ -118,3 +119,39 @@ def test_shelter_staff_and_partners_do_not_get_the_board(client, caseworker_a, c
     for user in (caseworker_a, coordinator_a, partner):
         client.force_login(user)
         assert client.get(BOARD_URL).status_code in (302, 403)
+
+
+def test_completeness_is_counted_per_shelter_month_and_shown_as_counts(staff_client, shelter_a, shelter_b):
+    from indicators.services import refresh_completeness
+
+    VictimFactory(shelter=shelter_a, intake_date=date(2007, 9, 1), nationality="", tip_victim=False)
+    VictimFactory(
+        shelter=shelter_a,
+        intake_date=date(2007, 9, 1),
+        nationality="MX",
+        tip_victim=True,
+        exploitation_types=["forced_labor"],
+        given_name="Rosalba",
+    )
+    served = VictimFactory(shelter=shelter_b, intake_date=date(2007, 10, 1))
+    ServiceFactory(victim=served, date=date(2007, 10, 20), category="legal")
+
+    assert refresh_completeness(first_month=date(2007, 10, 1), last_month=date(2007, 10, 1)) == 2
+
+    rows = {
+        row["shelter"]: row
+        for row in staff_client.get(BOARD_URL, {"start": "2007-10", "end": "2007-10"}).context["rows"]
+    }
+    assert rows["shelter-a"]["completeness"] == {
+        "without_nationality": 1,
+        "without_tip_status": 1,
+        "open_without_recent_service": 2,
+    }
+    assert rows["shelter-b"]["completeness"] == {
+        "without_nationality": 0,
+        "without_tip_status": 1,
+        "open_without_recent_service": 0,
+    }
+    page = staff_client.get(BOARD_URL, {"start": "2007-10", "end": "2007-10"}).content.decode()
+    assert "sin nacionalidad: 1" in page
+    assert "Rosalba" not in page

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -215,8 +216,16 @@ class MonthLockForm(forms.ModelForm):
         return month
 
 
+class ReasonActionForm(ActionForm):
+    """Unlocking and returning a month need words for the shelter: typed beside the action."""
+
+    reason = forms.CharField(label=_("Reason or comment"), required=False, max_length=2000)
+
+
 class ShelterMonthAdmin(ProgramStaffOnly):
     """Locks and submissions: a shelter and a month each, unlocked through the audited service."""
+
+    action_form = ReasonActionForm
 
     @admin.display(description=_("month"), ordering="month")
     def month_label(self, obj: MonthLock | MonthSubmission) -> str:
@@ -224,8 +233,12 @@ class ShelterMonthAdmin(ProgramStaffOnly):
 
     @admin.action(description=_("Unlock the selected months"))
     def unlock_months(self, request: HttpRequest, queryset: QuerySet) -> None:
+        reason = request.POST.get("reason", "").strip()
+        if not reason:
+            messages.error(request, _("Say why the months are unlocked (the reason goes to the shelter)."))
+            return
         count = sum(
-            locks.month_unlock(actor=request.user, shelter=obj.shelter, month=obj.month)
+            locks.month_unlock(actor=request.user, shelter=obj.shelter, month=obj.month, reason=reason)
             for obj in queryset.select_related("shelter")
         )
         messages.success(request, _("%(count)d month(s) unlocked.") % {"count": count})

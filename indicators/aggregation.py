@@ -42,6 +42,7 @@ from shelters.models import (
     Victim,
     VictimRole,
 )
+from shelters.months import month_from_number, month_number, months_between  # noqa: F401  (read from here too)
 from shelters.scopes import counting_scope
 
 from .catalogue import INDICATOR_KEYS, INDICATORS
@@ -54,22 +55,6 @@ IndicatorValues = dict[tuple[int, date], dict[str, int]]
 
 # PostgreSQL memory for the statement's sorts and hashes (work_mem, for this transaction only).
 AGGREGATION_WORK_MEM = "128MB"
-
-
-def month_number(month: date) -> int:
-    return month.year * 12 + month.month - 1
-
-
-def month_from_number(number: int) -> date:
-    return date(number // 12, number % 12 + 1, 1)
-
-
-def months_between(first_month: date, last_month: date) -> list[date]:
-    """The first days of every month from `first_month` to `last_month`, both included."""
-    first, last = month_number(first_month), month_number(last_month)
-    if first > last:
-        raise ValueError(f"The first month {first_month:%Y-%m} is after the last month {last_month:%Y-%m}.")
-    return [month_from_number(number) for number in range(first, last + 1)]
 
 
 def compute_indicator_values(

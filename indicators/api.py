@@ -11,24 +11,27 @@ from typing import Any
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, renderers, status
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework import generics, renderers, serializers, status
+from rest_framework.exceptions import APIException, NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from proteja_site.api import COMMON_ERROR_RESPONSES, MONTH_INVALID, RESPONSE_400, RESPONSE_404, parse_month
-from shelters.models import Shelter
+from shelters.models import Role, Shelter
+from shelters.months import month_from_number, month_number
 from shelters.permissions import ALL_ROLES, IsCoordinator, IsProgramStaff, allow_roles
 from shelters.selectors import case_shelters_of
 
-from . import locks
+from . import locks, review
+from .board import month_rows
 from .catalogue import INDICATORS, INDICATORS_BY_KEY, ORDER, SECTIONS_BY_KEY
 from .filters import IndicatorValueFilter
-from .models import IndicatorValue, MonthLock, MonthSubmission
+from .models import IndicatorValue, MonthLock, MonthStatus, MonthSubmission
 from .selectors import indicator_values_visible_to, locked_month_drift, shelters_with_tables_visible_to
 from .serializers import (
     IndicatorSerializer,
@@ -257,11 +260,121 @@ class MonthLockView(APIView):
             MonthLockSerializer(lock).data, status=status.HTTP_200_OK if already else status.HTTP_201_CREATED
         )
 
-    @extend_schema(responses={204: None, 400: RESPONSE_400, 404: RESPONSE_404, **COMMON_ERROR_RESPONSES})
+    @extend_schema(
+        parameters=[OpenApiParameter("reason", OpenApiTypes.STR, description="Why (required; also in the body).")],
+        responses={204: None, 400: RESPONSE_400, 404: RESPONSE_404, **COMMON_ERROR_RESPONSES},
+    )
     def delete(self, request: Request, slug: str, month: str) -> Response:
         shelter, first = _shelter_month(slug, month, Shelter.objects.all())
-        locks.month_unlock(actor=request.user, shelter=shelter, month=first)
+        reason = _body_text(request, "reason") or request.query_params.get("reason", "")
+        locks.month_unlock(actor=request.user, shelter=shelter, month=first, reason=reason)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_code = "conflict"
+
+
+def _body_text(request: Request, name: str) -> str:
+    data = request.data if isinstance(request.data, dict) else {}
+    value = data.get(name, "")
+    if not isinstance(value, str):
+        raise ValidationError({name: [_("Give a text.")]})
+    return value
+
+
+def _timestamp(value: Any) -> str | None:
+    return serializers.DateTimeField().to_representation(value) if value else None
+
+
+def _review_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A months-list row as the contract names its fields (plus `late` and `drift`, added)."""
+    return {
+        "shelter": row["shelter"],
+        "month": f"{row['month']:%Y-%m}",
+        "status": str(row["status"]),
+        "submitted_at": _timestamp(row["submitted_at"]),
+        "submitted_by": row["submitted_by"],
+        "reviewed_at": _timestamp(row["reviewed_at"]),
+        "comment": row["comment"],
+        "failed_checks": row["failed_checks"],
+        "locked": row["locked"],
+        "late": row["late"],
+        "drift": row["drift"],
+        "completeness": row["completeness"],
+    }
+
+
+class MonthApproveView(APIView):
+    """Program staff approve a submitted month: it is locked and what was approved is kept (409 if not submitted)."""
+
+    permission_classes = [IsProgramStaff]
+
+    @extend_schema(request=None, responses={200: OpenApiTypes.OBJECT, 404: RESPONSE_404, **COMMON_ERROR_RESPONSES})
+    def post(self, request: Request, slug: str, month: str) -> Response:
+        shelter, first = _shelter_month(slug, month, Shelter.objects.all())
+        try:
+            review.month_approve(actor=request.user, shelter=shelter, month=first)
+        except review.ReviewConflict as conflict:
+            raise Conflict(str(conflict)) from conflict
+        row = month_rows(shelters=Shelter.objects.filter(pk=shelter.pk), first_month=first, last_month=first)[0]
+        return Response(_review_row(row))
+
+
+class MonthReturnView(APIView):
+    """Program staff send a submitted month back with `{"comment": ...}` (required); e-mailed to its coordinators."""
+
+    permission_classes = [IsProgramStaff]
+
+    @extend_schema(
+        request={"application/json": {"type": "object", "properties": {"comment": {"type": "string"}}}},
+        responses={200: OpenApiTypes.OBJECT, 400: RESPONSE_400, 404: RESPONSE_404, **COMMON_ERROR_RESPONSES},
+    )
+    def post(self, request: Request, slug: str, month: str) -> Response:
+        shelter, first = _shelter_month(slug, month, Shelter.objects.all())
+        try:
+            _returned, emailed = review.month_return(
+                actor=request.user, shelter=shelter, month=first, comment=_body_text(request, "comment")
+            )
+        except review.ReviewConflict as conflict:
+            raise Conflict(str(conflict)) from conflict
+        row = month_rows(shelters=Shelter.objects.filter(pk=shelter.pk), first_month=first, last_month=first)[0]
+        return Response({**_review_row(row), "emailed": emailed})
+
+
+MonthReaders = allow_roles(read=[Role.PROGRAM_STAFF, Role.COORDINATOR])
+MONTHS_LIST_LIMIT = 120
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "from", OpenApiTypes.STR, description="First month, YYYY-MM (default: 11 months before `to`)."
+        ),
+        OpenApiParameter("to", OpenApiTypes.STR, description="Last month, YYYY-MM (default: the current month)."),
+        OpenApiParameter("shelter", OpenApiTypes.STR, description="One shelter, by slug."),
+    ],
+    responses={200: OpenApiTypes.OBJECT, 400: RESPONSE_400, **COMMON_ERROR_RESPONSES},
+)
+class MonthListView(generics.GenericAPIView):
+    """Every shelter-month's review status, late months first: program staff every shelter, coordinators theirs."""
+
+    permission_classes = [MonthReaders]
+
+    def get(self, request: Request) -> Response:
+        last = _month_param(request, "to") or timezone.localdate().replace(day=1)
+        first = _month_param(request, "from") or month_from_number(max(month_number(last) - 11, 1900 * 12))
+        if first > last:
+            raise ValidationError({"from": [_("The first month is after the last.")]})
+        if month_number(last) - month_number(first) >= MONTHS_LIST_LIMIT:
+            raise ValidationError({"from": [_("At most %(count)d months at once.") % {"count": MONTHS_LIST_LIMIT}]})
+        shelters = Shelter.objects.all() if request.user.role == Role.PROGRAM_STAFF else case_shelters_of(request.user)
+        if request.query_params.get("shelter"):
+            shelters = shelters.filter(slug=request.query_params["shelter"])
+        rows = [_review_row(row) for row in month_rows(shelters=shelters, first_month=first, last_month=last)]
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(page)
 
 
 class MonthSubmitView(APIView):
@@ -275,8 +388,11 @@ class MonthSubmitView(APIView):
     )
     def post(self, request: Request, slug: str, month: str) -> Response:
         shelter, first = _shelter_month(slug, month, case_shelters_of(request.user))
-        already = MonthSubmission.objects.filter(shelter=shelter, month=first).exists()
-        submission = locks.month_submit(actor=request.user, shelter=shelter, month=first)
+        already = MonthSubmission.objects.filter(shelter=shelter, month=first, status=MonthStatus.SUBMITTED).exists()
+        try:
+            submission = review.month_submit(actor=request.user, shelter=shelter, month=first)
+        except review.ReviewConflict as conflict:
+            raise Conflict(str(conflict)) from conflict
         return Response(
             MonthSubmissionSerializer(submission).data,
             status=status.HTTP_200_OK if already else status.HTTP_201_CREATED,

@@ -12,4 +12,9 @@ urlpatterns = [
     # The month is any text here so that a bad one is a 400 naming `month`, not a 404.
     path("shelters/<slug:slug>/months/<str:month>/lock/", api.MonthLockView.as_view(), name="shelter-month-lock"),
     path("shelters/<slug:slug>/months/<str:month>/submit/", api.MonthSubmitView.as_view(), name="shelter-month-submit"),
+    path(
+        "shelters/<slug:slug>/months/<str:month>/approve/", api.MonthApproveView.as_view(), name="shelter-month-approve"
+    ),
+    path("shelters/<slug:slug>/months/<str:month>/return/", api.MonthReturnView.as_view(), name="shelter-month-return"),
+    path("months/", api.MonthListView.as_view(), name="month-list"),
 ]

@@ -31,12 +31,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from shelters.exceptions import MonthLocked
 from shelters.models import Shelter
 from shelters.seed import SEED_SHELTERS, ensure_seed_shelter
 
 from .catalogue import INDICATORS, INDICATORS_BY_KEY, SECTIONS
 from .checks import CheckFailure, check_table
-from .exceptions import MonthLocked
 from .models import IndicatorValue, Source
 from .selectors import locked_months
 

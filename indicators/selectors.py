@@ -1,4 +1,4 @@
-"""Reads for Annex 2: locks, stored values."""
+"""Reads for Annex 2: stored values, who reads which table, the distinct-people column and drift."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import calendar
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
 
+from shelters.locks import locked_months
 from shelters.models import (
     ExitReason,
     FollowUp,
@@ -28,16 +29,32 @@ from shelters.scopes import counting_scope
 from shelters.selectors import case_shelter_ids
 
 from .catalogue import INDICATORS
-from .models import IndicatorValue, MonthLock, Source
+from .models import IndicatorValue, Source
 
 
-def locked_months(*, shelter_id: int, months: Iterable[date]) -> list[date]:
-    """Which of these months (first days) are locked for the shelter: one query."""
-    wanted = {month.replace(day=1) for month in months}
-    if not wanted:
-        return []
-    locks = MonthLock.objects.filter(shelter_id=shelter_id, month__in=wanted).order_by()
-    return sorted(locks.values_list("month", flat=True))
+def first_records_month_annotations() -> dict[str, Subquery]:
+    """For a queryset of shelters: the earliest victim intake and training date, as subqueries (no query).
+
+    A shelter's first month of case records is its `first_records_month` when set (by its first record,
+    or by program staff); else, for records written before that was kept, the earliest of these. Read
+    inside the aggregation path (`counting_scope`), as every count of case records.
+    """
+
+    def earliest(model: type, field: str) -> Subquery:
+        rows = model.objects.filter(shelter_id=OuterRef("id")).order_by().values("shelter_id")
+        return Subquery(rows.annotate(first=Min(field)).values("first")[:1])
+
+    return {"first_intake": earliest(Victim, "intake_date"), "first_training": earliest(Training, "date")}
+
+
+def first_records_month_of(
+    set_month: date | None, first_intake: date | None, first_training: date | None
+) -> date | None:
+    """The month from which a shelter's Annex 2 is computed (None: it keeps no case records)."""
+    if set_month is not None:
+        return set_month
+    days = [day for day in (first_intake, first_training) if day is not None]
+    return min(days).replace(day=1) if days else None
 
 
 def month_bounds(first_month: date, last_month: date) -> tuple[date, date]:
@@ -153,8 +170,8 @@ def locked_month_drift(*, shelter_id: int, months: Iterable[date]) -> dict[date,
     records give now (the records can still move a locked month: a victim taken in before it and still
     open, say). Imported values are not drift; the table flags where they differ from computed ones.
 
-    Queries: the locks; then the stored computed values, whether the shelter keeps case records,
-    and the aggregation's own (only when a month is locked).
+    Queries: the locks; then the stored computed values, the shelter's first month of case records,
+    and the aggregation's own (only when a locked month is on or after it).
     """
     from .aggregation import compute_indicator_values
 
@@ -169,14 +186,18 @@ def locked_month_drift(*, shelter_id: int, months: Iterable[date]) -> dict[date,
     }
     # One shelter's counts through the aggregation path (program staff have no door to case records).
     with counting_scope([shelter_id], purpose="drift"):
-        keeps_records = (
-            Victim.objects.filter(shelter_id=shelter_id).exists()
-            or Training.objects.filter(shelter_id=shelter_id).exists()
+        first = first_records_month_of(
+            *Shelter.objects.filter(pk=shelter_id)
+            .annotate(**first_records_month_annotations())
+            .values_list("first_records_month", "first_intake", "first_training")
+            .get()
         )
-        # A shelter without case records has nothing to compute: its months are missing, not 0.
+        # Nothing is computed before the shelter's first month of case records (none at all without records):
+        # those months are missing, not 0, so an imported month has no drift.
+        computed = [month for month in locked if first is not None and month >= first]
         current = (
-            compute_indicator_values(first_month=locked[0], last_month=locked[-1], shelter_ids=[shelter_id])
-            if keeps_records
+            compute_indicator_values(first_month=computed[0], last_month=computed[-1], shelter_ids=[shelter_id])
+            if computed
             else {}
         )
     drift: dict[date, list[dict[str, object]]] = {}

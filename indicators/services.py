@@ -18,14 +18,15 @@ from datetime import date, datetime
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from shelters.models import Shelter, Training, Victim
+from shelters.models import MonthLock, Shelter, Training, Victim
 from shelters.scopes import counting_scope
 
 from .aggregation import compute_indicator_values, month_from_number, month_number, months_between
-from .models import IndicatorValue, MonthLock, Source
+from .models import IndicatorValue, Source
+from .selectors import first_records_month_annotations, first_records_month_of
 
 # Namespace of the PostgreSQL advisory locks that keep two recomputes of one shelter from interleaving.
 ADVISORY_LOCK_NAMESPACE = 4_200_402
@@ -44,6 +45,8 @@ class RecomputeResult:
     skipped_locked: list[tuple[int, date]] = field(default_factory=list)
     # Shelters that keep no case records: their months stay empty (missing is not zero).
     shelters_without_records: list[int] = field(default_factory=list)
+    # Months before a shelter's first month of case records: never computed, they keep their imported values.
+    skipped_before_records: list[tuple[int, date]] = field(default_factory=list)
 
     @property
     def months_stored(self) -> int:
@@ -59,6 +62,7 @@ class RecomputeResult:
             "months_skipped_locked": self.months_skipped,
             "skipped_locked": [(shelter_id, f"{month:%Y-%m}") for shelter_id, month in self.skipped_locked],
             "shelters_without_records": self.shelters_without_records,
+            "months_before_records": len(self.skipped_before_records),
         }
 
 
@@ -81,19 +85,29 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
         to_lock = [shelter_id] if shelter_id is not None else list(Shelter.objects.values_list("id", flat=True))
         # Query (PostgreSQL): wait for any other recompute of these shelters to finish.
         lock_shelters_for_recompute(to_lock)
-        # Query: the shelters, and whether each keeps case records.
+        # Query: the shelters, whether each keeps case records, and from which month.
         shelter_rows = list(
             Shelter.objects.filter(id__in=to_lock)
             .order_by("id")
             .annotate(
                 keeps_records=Exists(Victim.objects.filter(shelter_id=OuterRef("id")))
-                | Exists(Training.objects.filter(shelter_id=OuterRef("id")))
+                | Exists(Training.objects.filter(shelter_id=OuterRef("id"))),
+                **first_records_month_annotations(),
             )
-            .values_list("id", "keeps_records")
+            .values_list("id", "keeps_records", "first_records_month", "first_intake", "first_training")
         )
-        shelter_ids = [row_id for row_id, _keeps in shelter_rows]
+        shelter_ids = [row[0] for row in shelter_rows]
         if not shelter_ids:
             return result
+        first_month = {row[0]: first_records_month_of(*row[2:]) for row in shelter_rows if row[1]}
+        shelter_rows = [(row_id, keeps and first_month[row_id] is not None) for row_id, keeps, *_months in shelter_rows]
+        # Months before a shelter's first month of case records are never computed: they keep what was
+        # imported (the donor's tables), blanks included, since missing is not zero.
+        before_records = {
+            row_id: first
+            for row_id, first in first_month.items()
+            if first is not None and first > months[0] and row_id in shelter_ids
+        }
 
         # Query: locked months, read under our lock.
         locked = set(
@@ -117,16 +131,23 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
         # Query: drop computed values that no longer stand, except in locked months: for a shelter
         # without case records (its months must be empty once its last record is gone) and, on SQLite,
         # every value about to be written again. PostgreSQL overwrites in place instead (below).
+        # The months before a shelter's first month of case records too (an earlier run may have computed them).
         replaced = shelter_ids if connection.vendor != "postgresql" else result.shelters_without_records
-        if replaced:
+        dropped = Q(shelter_id__in=replaced) if replaced else Q(pk__in=[])
+        for row_id, first in before_records.items():
+            dropped |= Q(shelter_id=row_id, month__lt=first)
+        if replaced or before_records:
             IndicatorValue.objects.filter(
-                source=Source.COMPUTED, shelter_id__in=replaced, month__gte=months[0], month__lte=months[-1]
+                dropped, source=Source.COMPUTED, month__gte=months[0], month__lte=months[-1]
             ).exclude(
                 Exists(MonthLock.objects.filter(shelter_id=OuterRef("shelter_id"), month=OuterRef("month")))
             ).delete()
 
         rows = []
         for (cell_shelter_id, month), counts in values.items():
+            if cell_shelter_id in before_records and month < before_records[cell_shelter_id]:
+                result.skipped_before_records.append((cell_shelter_id, month))
+                continue
             if (cell_shelter_id, month) in locked:
                 result.skipped_locked.append((cell_shelter_id, month))
                 continue
@@ -293,4 +314,61 @@ def recompute_recent_months() -> RecomputeResult:
     """The nightly run: the current and the previous month of every shelter."""
     current = timezone.localdate().replace(day=1)
     previous = month_from_number(month_number(current) - 1)
-    return recompute_indicators(first_month=previous, last_month=current)
+    result = recompute_indicators(first_month=previous, last_month=current)
+    refresh_completeness(first_month=previous, last_month=current)
+    return result
+
+
+# --- Completeness of the case records, for the status board --------------------------------------------------
+
+COMPLETENESS_SERVICE_DAYS = 90
+
+
+def refresh_completeness(*, first_month: date, last_month: date) -> int:
+    """Count, for every shelter and month of the range, its cases missing a nationality or a TIP status and its
+    open cases with no service in the last 90 days; store the counts (counts only). Returns the rows stored.
+
+    One counting query per month (across shelters: the aggregation path, refused in a web request), then
+    one write. Run nightly for the recent months and by `aggregate_indicators`.
+    """
+    from datetime import timedelta
+
+    from django.db.models import Count, Q
+
+    from shelters.models import Service, VictimRole
+
+    from .models import MonthCompleteness
+    from .selectors import month_bounds
+
+    today = timezone.localdate()
+    counts: dict[tuple[int, date], dict[str, int]] = {}
+    with transaction.atomic(), counting_scope(None, purpose="completeness"):
+        for month in months_between(first_month.replace(day=1), last_month.replace(day=1)):
+            start, end = month_bounds(month, month)
+            end = min(end, today)
+            if end < start:
+                continue
+            open_in_month = Q(intake_date__lte=end) & (Q(exit_date__isnull=True) | Q(exit_date__gte=start))
+            open_at_end = Q(intake_date__lte=end) & (Q(exit_date__isnull=True) | Q(exit_date__gt=end))
+            recent = Service.objects.filter(
+                victim=OuterRef("pk"), date__gt=end - timedelta(days=COMPLETENESS_SERVICE_DAYS), date__lte=end
+            )
+            primary = Q(role=VictimRole.PRIMARY) & open_in_month
+            rows = (
+                Victim.objects.filter(open_in_month)
+                .annotate(served_recently=Exists(recent))
+                .order_by()
+                .values("shelter_id")
+                .annotate(
+                    without_nationality=Count("pk", filter=primary & Q(nationality="")),
+                    without_tip_status=Count("pk", filter=primary & Q(tip_victim=False)),
+                    open_without_recent_service=Count("pk", filter=open_at_end & Q(served_recently=False)),
+                )
+            )
+            for row in rows:
+                counts[row.pop("shelter_id"), month] = row
+        MonthCompleteness.objects.filter(month__gte=first_month, month__lte=last_month).delete()
+        MonthCompleteness.objects.bulk_create(
+            MonthCompleteness(shelter_id=shelter_id, month=month, **row) for (shelter_id, month), row in counts.items()
+        )
+    return len(counts)

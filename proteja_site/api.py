@@ -19,7 +19,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from indicators.exceptions import MonthLocked
+from shelters.exceptions import MonthLocked
 
 
 def validation_error_detail(error: DjangoValidationError) -> dict[str, Any] | list[Any]:

@@ -13,13 +13,14 @@ from typing import Any
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponseRedirect
 
-from indicators.exceptions import MonthLocked
-
 from . import services
 from .audit import audit_views
+from .exceptions import MonthLocked
+from .locks import locked_months
 from .models import (
     AuditEntry,
     CaseRecord,
@@ -165,7 +166,7 @@ class CaseRecordAdmin(admin.ModelAdmin):
         return response
 
     def get_form(self, request, obj=None, change=False, **kwargs):  # type: ignore[no-untyped-def]
-        form_class = super().get_form(request, obj, change, **kwargs)
+        form_class = _lock_checked(super().get_form(request, obj, change, **kwargs), obj)
         shelter = None if obj is not None else single_case_shelter(request.user)
         if shelter is None:
             return form_class
@@ -203,7 +204,9 @@ class CaseRecordAdmin(admin.ModelAdmin):
     def delete_model(self, request: HttpRequest, obj: CaseRecord) -> None:
         services.record_delete(actor=request.user, record=obj, channel="admin")
 
+    @transaction.atomic
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        # All or none: a locked month among the selected records refuses the whole deletion.
         for obj in queryset:
             services.record_delete(actor=request.user, record=obj, channel="admin")
 
@@ -217,9 +220,15 @@ class CaseRecordAdmin(admin.ModelAdmin):
         return self._refusals_audited(request, object_id, view)
 
     def delete_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
-        return self._refusals_audited(
-            request, object_id, lambda: super(CaseRecordAdmin, self).delete_view(request, object_id, extra_context)
-        )
+        def view() -> Any:
+            try:
+                return super(CaseRecordAdmin, self).delete_view(request, object_id, extra_context)
+            except MonthLocked as locked:
+                # Django's delete view rolled its transaction back: nothing was deleted. Back to the record.
+                messages.error(request, str(locked))
+                return HttpResponseRedirect(request.get_full_path().replace("/delete/", "/change/", 1))
+
+        return self._refusals_audited(request, object_id, view)
 
     def history_view(self, request, object_id, extra_context=None):  # type: ignore[no-untyped-def]
         return self._refusals_audited(
@@ -227,9 +236,38 @@ class CaseRecordAdmin(admin.ModelAdmin):
         )
 
     def changelist_view(self, request, extra_context=None):  # type: ignore[no-untyped-def]
-        return self._refusals_audited(
-            request, None, lambda: super(CaseRecordAdmin, self).changelist_view(request, extra_context)
-        )
+        def view() -> Any:
+            try:
+                return super(CaseRecordAdmin, self).changelist_view(request, extra_context)
+            except MonthLocked as locked:
+                # "Delete selected" met a locked month: delete_queryset rolled back, nothing was deleted.
+                messages.error(request, str(locked))
+                return HttpResponseRedirect(request.get_full_path())
+
+        return self._refusals_audited(request, None, view)
+
+
+def _lock_checked(form_class: type, obj: CaseRecord | None) -> type:
+    """The admin form, refusing a record dated in a locked month as a form error: the page comes back with
+    what was typed and the refusal in the reader's language (the service checks again when saving)."""
+    months_before = obj.touched_months() if obj is not None else set()
+
+    class LockCheckedForm(form_class):  # type: ignore[misc, valid-type]
+        def _post_clean(self) -> None:
+            super()._post_clean()
+            if self._errors:
+                return
+            record = self.instance
+            shelter_id = record.shelter_id
+            if shelter_id is None and getattr(record, "victim_id", None) is not None:
+                shelter_id = record.victim.shelter_id
+            if shelter_id is None:
+                return
+            locked = locked_months(shelter_id=shelter_id, months=months_before | record.touched_months())
+            if locked:
+                self.add_error(None, str(MonthLocked(locked)))
+
+    return LockCheckedForm
 
 
 class _Refused(Exception):

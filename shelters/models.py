@@ -104,6 +104,16 @@ class Shelter(models.Model):
     agreement_start = models.DateField(
         _("agreement start"), null=True, blank=True, validators=[validate_first_of_month, validate_not_before_1900]
     )
+    # Annex 2 is computed from this month on, never before it: earlier months hold only what was imported
+    # (the donor's tables), and missing is not zero. Set when the shelter's first case record is written
+    # (lowered by a record dated earlier), or by program staff in admin.
+    first_records_month = models.DateField(
+        _("first month of case records"),
+        null=True,
+        blank=True,
+        validators=[validate_first_of_month, validate_not_before_1900],
+        help_text=_("Annex 2 is computed from case records from this month on; earlier months keep imported values."),
+    )
     # Source of case codes: incremented under a row update, never reused.
     last_case_number = models.PositiveIntegerField(default=0, editable=False)
     # Months after an exit at which follow-ups fall due; the coordinator sets it (shelters.services).
@@ -120,6 +130,10 @@ class Shelter(models.Model):
             models.CheckConstraint(
                 condition=Q(agreement_start__isnull=True) | Q(agreement_start__day=1),
                 name="shelter_agreement_start_is_month",
+            ),
+            models.CheckConstraint(
+                condition=Q(first_records_month__isnull=True) | Q(first_records_month__day=1),
+                name="shelter_first_records_month_is_month",
             ),
         ]
 
@@ -566,6 +580,31 @@ class Training(CaseRecord):
 
     def __str__(self) -> str:
         return f"{self.institution} {self.date}"
+
+
+class MonthLock(models.Model):
+    """A shelter-month that program staff reviewed: never recomputed, no case record written into it.
+
+    The lock lives with the records it freezes: `shelters.services` refuses a write dated in it
+    (`MonthLocked`), and `indicators` reads it (the recompute skips it, the review sets it).
+    """
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="month_locks")
+    month = models.DateField(_("month"))
+    locked_at = models.DateTimeField(_("locked at"), auto_now_add=True)
+    locked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["shelter", "month"]
+        verbose_name = _("locked month")
+        verbose_name_plural = _("locked months")
+        constraints = [
+            models.UniqueConstraint(fields=["shelter", "month"], name="month_lock_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="month_lock_is_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shelter} {self.month:%Y-%m}"
 
 
 class AuditAction(models.TextChoices):

@@ -15,17 +15,16 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Model
+from django.db.models import F, Model, Q, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.aggregation import months_between
-from indicators.exceptions import MonthLocked
-from indicators.selectors import locked_months
 from indicators.services import request_recompute
 
 from .audit import audit_shelter_change, audit_write, audit_writes
 from .blind_index import index_values
+from .locks import refuse_locked
 from .models import (
     AuditAction,
     CaseRecord,
@@ -34,11 +33,13 @@ from .models import (
     Referral,
     Service,
     Shelter,
+    Training,
     User,
     Victim,
     VictimRecord,
     validate_follow_up_plan,
 )
+from .months import months_between
 from .selectors import assignable_staff, is_coordinator_of
 
 RecordT = TypeVar("RecordT", bound=CaseRecord)
@@ -55,9 +56,7 @@ class BulkValidationError(ValidationError):
 
 
 def _check_unlocked(*, shelter_id: int, months: Iterable[date]) -> None:
-    locked = locked_months(shelter_id=shelter_id, months=months)
-    if locked:
-        raise MonthLocked(locked)
+    refuse_locked(shelter_id=shelter_id, months=months)
 
 
 def _months_to_recompute(record: CaseRecord) -> set[date]:
@@ -139,9 +138,28 @@ def _set_name_index(victim: Victim) -> None:
         setattr(victim, name, value)
 
 
-def _next_case_code(shelter: Shelter) -> str:
-    # The row update serialises concurrent intakes at one shelter: no two get a number.
-    Shelter.objects.filter(pk=shelter.pk).update(last_case_number=F("last_case_number") + 1)
+def _earliest_month(field: str, month: date) -> Least:
+    """The shelter's first month of case records, lowered to `month` if that is earlier (or it is unset)."""
+    return Least(Coalesce(F(field), Value(month)), Value(month))
+
+
+def _note_records_from(*, shelter_id: int, months: Iterable[date]) -> None:
+    """Annex 2 is computed from a shelter's first month of case records on: a record dated earlier moves it."""
+    months = list(months)
+    if months:
+        first = min(months).replace(day=1)
+        Shelter.objects.filter(pk=shelter_id).filter(
+            Q(first_records_month__isnull=True) | Q(first_records_month__gt=first)
+        ).update(first_records_month=first)
+
+
+def _next_case_code(shelter: Shelter, intake_month: date) -> str:
+    # The row update serialises concurrent intakes at one shelter: no two get a number. The same statement
+    # notes the shelter's first month of case records (no query more).
+    Shelter.objects.filter(pk=shelter.pk).update(
+        last_case_number=F("last_case_number") + 1,
+        first_records_month=_earliest_month("first_records_month", intake_month),
+    )
     number = Shelter.objects.filter(pk=shelter.pk).values_list("last_case_number", flat=True).get()
     return f"{shelter.case_code_prefix}-{number:05d}"
 
@@ -153,7 +171,7 @@ def victim_create(*, actor: User | None, shelter: Shelter, data: Mapping[str, An
     _validate(victim)
     _set_name_index(victim)
     _check_unlocked(shelter_id=shelter.pk, months=victim.touched_months())
-    victim.case_code = _next_case_code(shelter)
+    victim.case_code = _next_case_code(shelter, victim.intake_date.replace(day=1))
     victim.save()
     audit_write(actor=actor, action=AuditAction.CREATE, record=victim, fields=data.keys(), channel=channel)
     _after_write(shelter_id=shelter.pk, months=_months_to_recompute(victim))
@@ -170,6 +188,9 @@ def record_create(*, actor: User | None, model: type[RecordT], data: Mapping[str
     _validate(record)
     _check_unlocked(shelter_id=record.shelter_id, months=record.touched_months())
     record.save()
+    if isinstance(record, Training):
+        # A victim's records follow their intake (which noted the month); a training stands alone.
+        _note_records_from(shelter_id=record.shelter_id, months=record.touched_months())
     audit_write(actor=actor, action=AuditAction.CREATE, record=record, fields=data.keys(), channel=channel)
     _after_write(shelter_id=record.shelter_id, months=_months_to_recompute(record))
     return record
@@ -202,6 +223,9 @@ def records_create_bulk(
         _check_unlocked(shelter_id=shelter_id, months=months)
 
     created = model.objects.bulk_create(records, batch_size=500)
+    if model is Training:
+        for shelter_id, months in months_by_shelter.items():
+            _note_records_from(shelter_id=shelter_id, months=months)
     fields = sorted({name for data in items for name in data})
     audit_writes(actor=actor, action=AuditAction.CREATE, records=created, fields=fields, channel=channel)
     for shelter_id, months in months_by_shelter.items():
@@ -222,6 +246,8 @@ def record_update(*, actor: User | None, record: RecordT, data: Mapping[str, Any
     if isinstance(record, Victim):
         _set_name_index(record)
     record.save()
+    if "intake_date" in changed or (isinstance(record, Training) and "date" in changed):
+        _note_records_from(shelter_id=record.shelter_id, months=record.touched_months())
     audit_write(actor=actor, action=AuditAction.CHANGE, record=record, fields=changed, channel=channel)
     recompute = recompute_before | _months_to_recompute(record)
     if isinstance(record, Victim):

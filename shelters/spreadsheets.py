@@ -25,10 +25,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from indicators.exceptions import MonthLocked
-
 from . import services
 from .audit import audit_views
+from .exceptions import MonthLocked
 from .models import (
     CaseRecord,
     ExitReason,

@@ -17,12 +17,12 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import gettext_noop, ngettext, pgettext_lazy
+from django.utils.translation import gettext_noop, pgettext_lazy
 from django_countries import countries
 
-from indicators.exceptions import MonthLocked
 from proteja_site.api import MONTH_INVALID, parse_month
 from shelters.blind_index import fold
+from shelters.exceptions import MonthLocked
 from shelters.models import FollowUp, LegalAction, Referral, Service, Training, Victim, VictimRole
 
 # The labels that DateRangeValidator translates at run time: marked here so that makemessages finds them.
@@ -78,12 +78,7 @@ class ServiceValidatedForm(forms.ModelForm):
 
 
 def month_locked_message(error: MonthLocked) -> str:
-    months = ", ".join(f"{month:%Y-%m}" for month in error.months)
-    return ngettext(
-        "The month %(months)s is locked: it was reviewed, so nothing dated in it can change. Nothing was saved.",
-        "The months %(months)s are locked: they were reviewed, so nothing dated in them can change. Nothing was saved.",
-        len(error.months),
-    ) % {"months": months}
+    return str(error)
 
 
 def _today() -> date:

@@ -16,9 +16,10 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import services
-from indicators.models import IndicatorValue, MonthLock, MonthSubmission
+from indicators.models import IndicatorValue, MonthSubmission
 from meetings.models import Meeting, Organization
 from reports.models import CostShareContribution, Disbursement
+from shelters.models import MonthLock
 
 from ..factories import (
     FollowUpFactory,

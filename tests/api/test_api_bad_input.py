@@ -10,8 +10,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from indicators.models import MonthLock
-from shelters.models import AuditEntry, Service, Shelter, Victim
+from shelters.models import AuditEntry, MonthLock, Service, Shelter, Victim
 from tests.api.bodies import CASE_RECORD_MODELS, VICTIM_RECORD_ENDPOINTS, victim_record_body
 from tests.factories import ShelterFactory
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indicators.models import MonthLock, MonthSubmission
+from indicators.models import MonthSubmission
+from shelters.models import MonthLock
 
 from ..factories import ShelterFactory
 

@@ -14,7 +14,8 @@ from django.core.cache import cache
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
-from indicators.models import IndicatorValue, MonthLock, Source
+from indicators.models import IndicatorValue, Source
+from shelters.models import MonthLock
 from tests.factories import ServiceFactory, ShelterFactory, TrainingFactory, VictimFactory
 
 pytestmark = pytest.mark.django_db
@@ -59,11 +60,12 @@ def test_one_month_for_every_shelter(casa, ciam, mode):
     output = run("--month", "2007-10", *mode)
 
     assert months_stored(casa) == {OCT}
-    assert months_stored(ciam) == {OCT}
+    # Ciam's first case record is of November: October is before its records, never computed (blank, not 0).
+    assert months_stored(ciam) == set()
     value = IndicatorValue.objects.get(shelter=casa, month=OCT, indicator="services_social", source=Source.COMPUTED)
     assert value.value == 1
     assert "casa 2007-10: 1 month(s) stored" in output
-    assert "ciam 2007-10: 1 month(s) stored" in output
+    assert "ciam 2007-10: 0 month(s) stored" in output
 
 
 @pytest.mark.parametrize("mode", [[], ["--sync"]])
@@ -85,7 +87,7 @@ def test_locked_months_are_reported_and_left_alone(casa):
     assert "2 month(s) stored, 1 locked month(s) left alone (2007-11)" in output
 
 
-def test_without_months_each_shelter_runs_from_its_agreement_start_to_the_current_month(db):
+def test_without_months_each_shelter_runs_from_its_first_month_of_case_records_to_the_current_month(db):
     current = timezone.localdate().replace(day=1)
     previous = date(current.year - (current.month == 1), (current.month - 2) % 12 + 1, 1)
     started = ShelterFactory(slug="started", agreement_start=previous)
@@ -96,7 +98,8 @@ def test_without_months_each_shelter_runs_from_its_agreement_start_to_the_curren
 
     output = run("--sync")
 
-    assert months_stored(started) == {previous, current}
+    # The agreement started a month before the first case record: that month is not computed.
+    assert months_stored(started) == {current}
     # No agreement start: from the first case record.
     assert months_stored(unsigned) == {current}
     # No case records: nothing to compute, its months stay empty.

@@ -10,8 +10,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from indicators.importers import ImportProblem, import_annex2_file, parse_annex2
-from indicators.models import IndicatorValue, MonthLock, Source
-from shelters.models import Shelter
+from indicators.models import IndicatorValue, Source
+from shelters.models import MonthLock, Shelter
 
 # The printed labels, written out here independently of the importer's matching, per printed section.
 PRINTED_SECTIONS = {

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from indicators.catalogue import INDICATOR_KEYS, INDICATORS_BY_KEY
-from indicators.models import IndicatorValue, MonthLock, Source
+from indicators.models import IndicatorValue, Source
+from shelters.models import MonthLock
 from tests.walls import API_DOOR, NO_DOOR
 
 VALUES_URL = "/api/v1/indicator-values/"

@@ -8,9 +8,9 @@ import pytest
 from django.urls import reverse
 
 from indicators.admin import sparkline
-from indicators.models import IndicatorValue, MonthLock, MonthSubmission, Source
+from indicators.models import IndicatorValue, MonthSubmission, Source
 from indicators.services import recompute_indicators
-from shelters.models import AuditEntry, Role
+from shelters.models import AuditEntry, MonthLock, Role
 from tests.factories import UserFactory, VictimFactory
 
 TABLE_URL = "/admin/indicators/indicatorvalue/annex2/"
@@ -61,30 +61,35 @@ def test_shelter_staff_do_not_get_the_page(personas, shelter_a, client, persona)
     client.force_login(personas[persona])
     response = client.get(TABLE_URL, {"shelter": "shelter-a"})
     assert response.status_code == 403
-    assert client.get(reverse("admin:indicators_monthlock_changelist")).status_code == 403
+    assert client.get(reverse("admin:shelters_monthlock_changelist")).status_code == 403
 
 
 def test_lock_through_the_admin_add_form_and_unlock_by_action(shelter_a, program_staff, staff_client):
     response = staff_client.post(
-        reverse("admin:indicators_monthlock_add"), {"shelter": shelter_a.pk, "month_text": "2007-10"}
+        reverse("admin:shelters_monthlock_add"), {"shelter": shelter_a.pk, "month_text": "2007-10"}
     )
     assert response.status_code == 302
     lock = MonthLock.objects.get()
     assert (lock.month, lock.locked_by) == (date(2007, 10, 1), program_staff)
 
     response = staff_client.post(
-        reverse("admin:indicators_monthlock_changelist"),
-        {"action": "unlock_months", "_selected_action": [lock.pk]},
+        reverse("admin:shelters_monthlock_changelist"),
+        {"action": "unlock_months", "_selected_action": [lock.pk], "reason": "A correction"},
     )
     assert response.status_code == 302
     assert not MonthLock.objects.exists()
     written = AuditEntry.objects.exclude(action="signed_in").order_by("id")  # force_login's sign-in is one too
-    assert list(written.values_list("action", flat=True)) == ["create", "delete"]
+    # The lock made, the lock removed, and the month returned to the shelter with the reason.
+    assert list(written.values_list("action", "record_type")) == [
+        ("create", "monthlock"),
+        ("delete", "monthlock"),
+        ("change", "monthsubmission"),
+    ]
 
 
 def test_a_bad_month_in_the_add_form_saves_nothing(shelter_a, staff_client):
     response = staff_client.post(
-        reverse("admin:indicators_monthlock_add"), {"shelter": shelter_a.pk, "month_text": "October"}
+        reverse("admin:shelters_monthlock_add"), {"shelter": shelter_a.pk, "month_text": "October"}
     )
     assert response.status_code == 200
     assert not MonthLock.objects.exists()
@@ -128,6 +133,6 @@ def test_a_locks_page_shows_its_drift(shelter_a, staff_client):
     VictimFactory(shelter=shelter_a, intake_date=date(2007, 10, 3))
     lock = MonthLock.objects.create(shelter=shelter_a, month=october)
     # Locked before any recompute stored the month: every row the records give is drift.
-    response = staff_client.get(reverse("admin:indicators_monthlock_change", args=[lock.pk]))
+    response = staff_client.get(reverse("admin:shelters_monthlock_change", args=[lock.pk]))
     assert response.status_code == 200
     assert "<td>victims_served</td><td>—</td><td>1</td>" in response.content.decode()

@@ -9,9 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from indicators.locks import month_lock, month_submit, month_unlock
-from indicators.models import IndicatorValue, MonthLock, MonthSubmission, Source
+from indicators.models import IndicatorValue, MonthSubmission, Source
 from indicators.services import recompute_indicators
-from shelters.models import AuditEntry, Role, Service
+from shelters.models import AuditEntry, MonthLock, Role, Service
 from tests.factories import ServiceFactory, UserFactory, VictimFactory
 
 OCTOBER = date(2007, 10, 1)
@@ -33,12 +33,14 @@ def test_program_staff_lock_and_unlock_a_month_with_an_audit_trail(shelter_a, pr
     assert (lock.shelter, lock.month, lock.locked_by) == (shelter_a, OCTOBER, program_staff)
     # Locking again keeps the first lock.
     assert month_lock(actor=program_staff, shelter=shelter_a, month=OCTOBER).pk == lock.pk
-    assert month_unlock(actor=program_staff, shelter=shelter_a, month=OCTOBER) is True
-    assert month_unlock(actor=program_staff, shelter=shelter_a, month=OCTOBER) is False
+    assert month_unlock(actor=program_staff, shelter=shelter_a, month=OCTOBER, reason="A correction") is True
+    assert month_unlock(actor=program_staff, shelter=shelter_a, month=OCTOBER, reason="A correction") is False
     assert not MonthLock.objects.exists()
     assert list(AuditEntry.objects.order_by("id").values_list("action", "record_type", "actor_username")) == [
         ("create", "monthlock", "pat"),
         ("delete", "monthlock", "pat"),
+        # Unlocking returns the month to the shelter, with the reason as its comment.
+        ("change", "monthsubmission", "pat"),
     ]
 
 
@@ -48,7 +50,7 @@ def test_only_program_staff_lock(personas, shelter_a, persona):
         month_lock(actor=personas[persona], shelter=shelter_a, month=OCTOBER)
     MonthLock.objects.create(shelter=shelter_a, month=OCTOBER)
     with pytest.raises(PermissionDenied):
-        month_unlock(actor=personas[persona], shelter=shelter_a, month=OCTOBER)
+        month_unlock(actor=personas[persona], shelter=shelter_a, month=OCTOBER, reason="A correction")
     assert MonthLock.objects.count() == 1
 
 
@@ -93,11 +95,11 @@ def test_program_staff_lock_through_the_api(shelter_a, program_staff, api_as):
     assert MonthLock.objects.filter(shelter=shelter_a, month=OCTOBER).count() == 1
     assert client.get(lock_url()).json()["locked"] is True
 
-    assert client.delete(lock_url()).status_code == 204
+    assert client.delete(lock_url() + "?reason=A+correction").status_code == 204
     assert not MonthLock.objects.exists()
     assert client.get(lock_url()).json()["locked"] is False
     # Unlocking an unlocked month changes nothing.
-    assert client.delete(lock_url()).status_code == 204
+    assert client.delete(lock_url() + "?reason=A+correction").status_code == 204
 
 
 @pytest.mark.parametrize(
@@ -214,7 +216,7 @@ def test_after_unlocking_the_write_goes_through(shelter_a, caseworker_a, program
     victim = VictimFactory(shelter=shelter_a, intake_date=date(2007, 9, 20))
     body = {"victim": str(victim.pk), "date": "2007-10-05", "category": "legal"}
     assert api_as(caseworker_a).post("/api/v1/services/", body, format="json").status_code == 409
-    assert api_as(program_staff).delete(lock_url()).status_code == 204
+    assert api_as(program_staff).delete(lock_url() + "?reason=A+correction").status_code == 204
     assert api_as(caseworker_a).post("/api/v1/services/", body, format="json").status_code == 201
 
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from indicators.catalogue import INDICATOR_KEYS, INDICATORS_BY_KEY
-from indicators.models import IndicatorValue, MonthLock, Source
+from indicators.models import IndicatorValue, Source
 from indicators.services import recompute_indicators
 from indicators.tables import build_annex2_table
-from shelters.models import Shelter
+from shelters.models import MonthLock, Shelter
 from tests.factories import ServiceFactory, VictimFactory
 from tests.walls import API_DOOR, NO_DOOR
 

@@ -147,8 +147,7 @@ def test_a_caseworker_adds_a_victim_in_admin_through_the_services(caseworker_a, 
 
 
 def test_a_write_into_a_locked_month_is_refused_in_admin_with_a_clear_error(caseworker_a, records, shelter_a):
-    from indicators.models import MonthLock
-    from shelters.models import Service
+    from shelters.models import MonthLock, Service
 
     MonthLock.objects.create(shelter=shelter_a, month=records["victim_a"].intake_date.replace(day=1))
 
@@ -162,5 +161,9 @@ def test_a_write_into_a_locked_month_is_refused_in_admin_with_a_clear_error(case
         follow=True,
     )
 
-    assert "is locked" in response.content.decode()
+    page = response.content.decode()
+    # In the reader's language (admin opens in Spanish), on the form itself, with what was typed kept.
+    assert "está bloqueado" in page
+    assert 'value="legal" selected' in page
+    assert f'value="{records["victim_a"].intake_date.isoformat()}"' in page
     assert not Service.objects.exists()

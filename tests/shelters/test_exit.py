@@ -8,10 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils.translation import override
 
-from indicators.exceptions import MonthLocked
-from indicators.models import MonthLock
 from shelters import services
-from shelters.models import AuditEntry, Victim, VictimRole
+from shelters.exceptions import MonthLocked
+from shelters.models import AuditEntry, MonthLock, Victim, VictimRole
 from tests.factories import VictimFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from indicators.models import MonthLock
-from shelters.models import AuditAction, AuditEntry, Service, Victim, VictimRole
+from shelters.models import AuditAction, AuditEntry, MonthLock, Service, Victim, VictimRole
 from tests.factories import (
     FollowUpFactory,
     LegalActionFactory,

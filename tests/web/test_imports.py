@@ -9,8 +9,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook, load_workbook
 
-from indicators.models import MonthLock
-from shelters.models import AuditAction, AuditEntry, Victim, VictimRole
+from shelters.models import AuditAction, AuditEntry, MonthLock, Victim, VictimRole
 from shelters.spreadsheets import COLUMNS
 from tests.factories import ServiceFactory, VictimFactory
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indicators.models import MonthLock, MonthSubmission
+from indicators.models import MonthSubmission
+from shelters.models import MonthLock
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +45,7 @@ def test_admins_annex2_page_refuses_a_month_before_1900(client_as, program_staff
 
 def test_admins_lock_form_refuses_a_month_before_1900(client_as, program_staff, shelter_a):
     response = client_as(program_staff).post(
-        "/admin/indicators/monthlock/add/", {"shelter": shelter_a.pk, "month_text": "0001-01"}
+        "/admin/shelters/monthlock/add/", {"shelter": shelter_a.pk, "month_text": "0001-01"}
     )
 
     assert response.status_code == 200

@@ -11,9 +11,9 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from indicators.models import MonthLock, MonthSubmission
+from indicators.models import MonthSubmission
 from indicators.services import recompute_indicators
-from shelters.models import AuditAction, AuditEntry, FollowUp, Service, Training, Victim, VictimRole
+from shelters.models import AuditAction, AuditEntry, FollowUp, MonthLock, Service, Training, Victim, VictimRole
 from tests.factories import PASSWORD, FollowUpFactory, ServiceFactory, TrainingFactory, VictimFactory
 from tests.walls import PAGE_DOOR
 

@@ -8,9 +8,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from indicators.models import MonthLock
 from shelters import services
-from shelters.models import AuditAction, AuditEntry, Role
+from shelters.models import AuditAction, AuditEntry, MonthLock, Role
 from shelters.selectors import add_months, follow_ups_due
 from tests.factories import FollowUpFactory, UserFactory, VictimFactory
 from tests.walls import PAGE_DOOR

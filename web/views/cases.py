@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from indicators.exceptions import MonthLocked
 from shelters import services
 from shelters.audit import audit_views
+from shelters.exceptions import MonthLocked
 from shelters.models import (
     CaseRecord,
     FollowUp,

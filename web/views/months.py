@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from indicators import locks
-from indicators.models import MonthSubmission
+from indicators import review
+from indicators.models import MonthStatus, MonthSubmission
 from indicators.tables import build_annex2_table
 from shelters.models import Shelter
 from shelters.selectors import can_see_case_records, is_coordinator_of
@@ -51,13 +51,26 @@ def annex2(request: HttpRequest) -> HttpResponse:
     months = [parse_month(label) for label in table["months"]] if table else []
     locked = set(table["locked_months"]) if table else set()
     submit_form, submitted = None, set()
+    # Months program staff sent back, with their comment, at the top of the page until resubmitted.
+    returned = list(
+        MonthSubmission.objects.filter(shelter=shelter, status=MonthStatus.RETURNED).order_by("-month")[:12]
+    )
     if is_coordinator_of(request.user, shelter.pk):
         submit_form = SubmitMonthForm(initial={"month": last_finished_month()})
         submitted = set(
-            MonthSubmission.objects.filter(shelter=shelter, month__in=months).values_list("month", flat=True)
+            MonthSubmission.objects.filter(shelter=shelter, month__in=months)
+            .exclude(status=MonthStatus.RETURNED)
+            .values_list("month", flat=True)
         )
+    returned_months = {review.month for review in returned}
     columns = [
-        {"month": month, "locked": f"{month:%Y-%m}" in locked, "submitted": month in submitted} for month in months
+        {
+            "month": month,
+            "locked": f"{month:%Y-%m}" in locked,
+            "submitted": month in submitted,
+            "returned": month in returned_months,
+        }
+        for month in months
     ]
     return render(
         request,
@@ -69,6 +82,7 @@ def annex2(request: HttpRequest) -> HttpResponse:
             "columns": columns,
             "column_count": len(columns) + 2,
             "submit_form": submit_form,
+            "returned": returned,
         },
     )
 
@@ -113,10 +127,12 @@ def month_submit(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         month = form.cleaned_data["month"]
         try:
-            locks.month_submit(actor=request.user, shelter=shelter, month=month)
+            review.month_submit(actor=request.user, shelter=shelter, month=month)
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+        except review.ReviewConflict as conflict:
+            messages.error(request, str(conflict))
         else:
             month_name = date_format(month, "YEAR_MONTH_FORMAT")
             messages.success(request, _("%(month)s submitted for review.") % {"month": month_name})

@@ -14,9 +14,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from indicators.exceptions import MonthLocked
 from shelters import services
 from shelters.audit import audit_views
+from shelters.exceptions import MonthLocked
 from shelters.models import CaseRecord, FollowUp, LegalAction, Referral, Service, Training, Victim
 from shelters.refusals import record_refusal
 from shelters.selectors import records_visible_to

@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db.models import Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from indicators.services import RecomputeResult, recompute_indicators
+from indicators.services import RecomputeResult, recompute_indicators, refresh_completeness
 from indicators.tasks import recompute_shelter_months
 from shelters.models import Shelter, Training, Victim
 from shelters.scopes import counting_scope
@@ -90,6 +90,9 @@ class Command(BaseCommand):
                 results.append((shelter, start, end, outcome))
         for shelter, start, end, outcome in results:
             self.stdout.write(self._describe(shelter, start, end, outcome))
+        if not options["shelter"]:
+            # The status board's completeness counts, for every shelter over the same months.
+            refresh_completeness(first_month=min(row[1] for row in plan), last_month=max(row[2] for row in plan))
 
     def _months(self, options: dict[str, object], current: date) -> tuple[date | None, date | None]:
         month, first, last = options["month"], options["first"], options["last"]

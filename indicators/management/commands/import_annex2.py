@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from indicators.exceptions import MonthLocked
 from indicators.importers import ImportProblem, describe_failure, import_annex2_file
+from shelters.exceptions import MonthLocked
 
 
 class Command(BaseCommand):

@@ -208,7 +208,7 @@ def backward(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shelters', '0010_fill_victim_name_blind_index'),
+        ('shelters', '0014_audit_trail_counted'),
     ]
 
     operations = [

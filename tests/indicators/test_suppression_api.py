@@ -195,7 +195,7 @@ def test_the_quarterly_report_in_every_format_hides_small_counts_for_partners(
     assert row(casa_exact, "tip_crime_sexual_tourism")["values"][october] == 1
 
     html = client.get(REPORT_URL, {"format": "html"}).content.decode()
-    assert NOTE_START.replace("“", "&ldquo;")[:20] in html or "Counts from 1 to 4" in html
+    assert NOTE_START.replace("<", "&lt;") in html
     assert "&lt;5" in html
     assert "Counts from 1 to 4" not in api_as(program_staff).get(REPORT_URL, {"format": "html"}).content.decode()
 

@@ -31,7 +31,8 @@ from . import locks, review
 from .board import month_rows
 from .catalogue import INDICATORS, INDICATORS_BY_KEY, ORDER, SECTIONS_BY_KEY
 from .filters import IndicatorValueFilter
-from .models import IndicatorValue, MonthLock, MonthStatus, MonthSubmission
+from .models import IndicatorValue, MonthLock, MonthStatus, MonthSubmission, Source
+from .partners import hidden_in_months, partner_tables, reads_suppressed, suppression_k
 from .selectors import indicator_values_visible_to, locked_month_drift, shelters_with_tables_visible_to
 from .serializers import (
     IndicatorSerializer,
@@ -91,14 +92,40 @@ class IndicatorValueListView(generics.ListAPIView):
     filterset_class = IndicatorValueFilter
 
     def get_queryset(self) -> QuerySet[IndicatorValue]:
+        values = indicator_values_visible_to(self.request.user)
+        if reads_suppressed(self.request.user):
+            # Partners read the value each table shows: a computed one behind an imported one is a second
+            # count of the same cell, outside the sums that keep hidden cells hidden.
+            values = values.exclude(
+                Exists(
+                    IndicatorValue.objects.filter(
+                        shelter_id=OuterRef("shelter_id"),
+                        month=OuterRef("month"),
+                        indicator=OuterRef("indicator"),
+                        source=Source.IMPORTED,
+                    )
+                ),
+                source=Source.COMPUTED,
+            )
         return (
-            indicator_values_visible_to(self.request.user)
-            .select_related("shelter")
+            values.select_related("shelter")
             .annotate(
                 locked=Exists(MonthLock.objects.filter(shelter_id=OuterRef("shelter_id"), month=OuterRef("month")))
             )
             .order_by("shelter__slug", "month", "indicator", "source")
         )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        values = list(page if page is not None else self.filter_queryset(self.get_queryset()))
+        context = self.get_serializer_context()
+        if reads_suppressed(request.user):
+            # The page's months as the tables hide them (one query for every shelter's values in them).
+            context.update(hidden=hidden_in_months({value.month for value in values}), k=suppression_k())
+        serializer = self.get_serializer(values, many=True, context=context)
+        if page is not None:
+            return self.get_paginated_response(serializer.data)
+        return Response(serializer.data)
 
 
 class CSVRenderer(renderers.BaseRenderer):
@@ -217,6 +244,8 @@ class Annex2TableView(FileFormatsMixin, APIView):
         first, last = table_months(request, shelter)
         language = table_language(request)
         table = build_annex2_table(shelter=shelter, first_month=first, last_month=last, language=language)
+        if reads_suppressed(request.user):
+            table = partner_tables([table])[0]
         response = Response(table)
         file_format = request.accepted_renderer.format
         if file_format in ("csv", "xlsx"):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework import serializers
 
 from proteja_site.api import MonthField
 
 from .models import IndicatorValue, MonthLock, MonthSubmission, Source
+from .suppression import is_small
 
 
 class IndicatorSerializer(serializers.Serializer):
@@ -30,11 +33,28 @@ class IndicatorValueSerializer(serializers.ModelSerializer):
     source = serializers.ChoiceField(choices=Source.choices, read_only=True)
     # Annotated by the view's queryset (one EXISTS per row, inside the same query).
     locked = serializers.BooleanField(read_only=True)
+    suppressed = serializers.SerializerMethodField(
+        help_text="true: a count partners may not read (value null); false: the value is shown, or missing."
+    )
 
     class Meta:
         model = IndicatorValue
-        fields = ["id", "shelter", "month", "indicator", "value", "source", "locked", "updated_at"]
+        fields = ["id", "shelter", "month", "indicator", "value", "suppressed", "source", "locked", "updated_at"]
         read_only_fields = fields
+
+    def get_suppressed(self, value: IndicatorValue) -> bool:
+        # Only a partner's list carries the hidden cells (indicators.partners); anyone else's hides nothing.
+        hidden = self.context.get("hidden")
+        if hidden is None:
+            return False
+        cell = (value.shelter.slug, value.indicator, f"{value.month:%Y-%m}")
+        return cell in hidden or is_small(value.value, self.context["k"])
+
+    def to_representation(self, instance: IndicatorValue) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        if data["suppressed"]:
+            data["value"] = None
+        return data
 
 
 class MonthLockSerializer(serializers.ModelSerializer):

@@ -27,10 +27,12 @@ from django.utils.translation import gettext
 
 from shelters.models import Shelter
 
+from . import suppression
 from .aggregation import months_between
 from .catalogue import INDICATORS, SECTIONS, SECTIONS_BY_KEY
 from .checks import check_table
 from .models import Source
+from .partners import suppression_note
 from .selectors import distinct_people_over_period, locked_months, stored_values
 
 LANGUAGES = ("en", "es")
@@ -139,6 +141,10 @@ def build_annex2_table(
                 "computed_values": computed[key],
                 "differs": differs,
                 "failing": [False] * len(months),
+                # Partners' tables hide small counts (indicators.partners); everyone else's hides nothing.
+                "suppressed": [False] * len(months),
+                "total_suppressed": False,
+                "distinct_total_suppressed": False,
             }
         )
 
@@ -177,7 +183,8 @@ def _checks_in(language: str, failures: list) -> list[dict[str, object]]:
 def table_lines(table: dict[str, Any]) -> list[tuple[str, list[Any], dict[str, Any] | None]]:
     """The table in the donor's layout, line by line, as (kind, cells, row): the shelter heading,
     the agreement number, a blank line, the months header, then each section heading followed by
-    its rows (label, months, TOTAL). Missing cells are None."""
+    its rows (label, months, TOTAL). Missing cells are None; in a partner's table a hidden cell is
+    "<k" and a note at the end says why."""
     language = table.get("language", "en")
     months = table["months"]
     lines: list[tuple[str, list[Any], dict[str, Any] | None]] = [
@@ -192,8 +199,22 @@ def table_lines(table: dict[str, Any]) -> list[tuple[str, list[Any], dict[str, A
         if row["section"] != current_section:
             current_section = row["section"]
             lines.append(("section", [section_labels.get(current_section, current_section)], None))
-        lines.append(("row", [row["label"], *row["values"], row["total"]], row))
+        lines.append(("row", [row["label"], *_shown_cells(table, row)], row))
+    suppressed = table.get("suppression")
+    if suppressed:
+        lines.extend([("blank", [], None), ("note", [suppression_note(suppressed["k"], language)], None)])
     return lines
+
+
+def _shown_cells(table: dict[str, Any], row: dict[str, Any]) -> list[Any]:
+    """A row's months and TOTAL, a hidden cell (partners' tables) marked apart from a missing one."""
+    cells = [*row["values"], row["total"]]
+    suppressed = table.get("suppression")
+    if not suppressed:
+        return cells
+    flags = [*row.get("suppressed", [False] * len(row["values"])), row.get("total_suppressed", False)]
+    hidden = suppression.mark(suppressed["k"])
+    return [hidden if flag else cell for cell, flag in zip(cells, flags, strict=True)]
 
 
 def table_csv(table: dict[str, Any]) -> str:

@@ -285,6 +285,12 @@ REST_KNOX = {"TOKEN_TTL": timedelta(hours=TOKEN_TTL_HOURS), "AUTO_REFRESH": Fals
 # Partners' script keys (`manage.py issue_token --days N`) last at most this long.
 SCRIPT_KEY_MAX_DAYS = 365
 
+# Partners read every Annex 2 count from 1 to SUPPRESSION_K - 1 as suppressed (indicators.suppression);
+# 1 shows everything. Below 1 is a configuration error, not a silent "show all".
+SUPPRESSION_K = envint("SUPPRESSION_K", 5)
+if SUPPRESSION_K < 1:
+    raise ImproperlyConfigured(f"SUPPRESSION_K must be 1 or more, not {SUPPRESSION_K}")
+
 # Second factor (django-otp, TOTP): program staff, coordinators and superusers cannot sign in without it.
 REQUIRE_2FA = envbool("REQUIRE_2FA", "False" if DEBUG else "True")
 OTP_TOTP_ISSUER = "PROTEJA"

@@ -25,6 +25,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from indicators.partners import reads_suppressed
 from meetings.selectors import Quarter
 from shelters.models import Role
 
@@ -37,6 +38,7 @@ from .selectors import (
     disbursements_visible_to,
     may_read_reports,
     may_use_cost_share,
+    partner_report,
     quarterly_cost_share,
     quarterly_report_data,
 )
@@ -180,6 +182,8 @@ class QuarterlyReportView(APIView):
         if wanted.first_day > timezone.localdate():
             raise ValidationError({"quarter": [_("This quarter has not begun yet; there is nothing to report.")]})
         report = quarterly_report_data(quarter=wanted, number=self._number(request))
+        if reads_suppressed(request.user):
+            report = partner_report(report)
         kind = request.accepted_renderer.format
         if kind == "html":
             html = exports.report_html(report, csp_nonce=str(request.csp_nonce))

@@ -204,6 +204,8 @@ def report_docx(report: dict[str, Any]) -> bytes:
 
     document.add_page_break()
     document.add_heading("ANNEX 2: NUMBER OF BENEFICIARIES SERVED BY LOCAL PARTNERS", level=1)
+    if report.get("suppression"):
+        document.add_paragraph(report["suppression"]["note"])
     for table in report["annex2"]:
         layout = annex2_layout(table)
         document.add_heading(layout["name"].upper(), level=2)
@@ -262,6 +264,9 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
     for row in sheet.iter_rows(min_row=1, max_row=5):
         for cell in row:
             cell.font = bold
+    if report.get("suppression"):
+        sheet.append([])
+        sheet.append([report["suppression"]["note"]])
     sheet.column_dimensions["A"].width = 55
 
     states = workbook.create_sheet("States")
@@ -308,6 +313,9 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
                 sheet[sheet.max_row][0].font = bold
             else:
                 sheet.append([line["label"], *line["values"], line["total"]])
+        if report.get("suppression"):
+            sheet.append([])
+            sheet.append([report["suppression"]["note"]])
         sheet.column_dimensions["A"].width = 80
 
     out = io.BytesIO()
@@ -355,6 +363,9 @@ def report_csv(report: dict[str, Any], table: str) -> str:
                 writer.writerow([line["label"]])
             else:
                 writer.writerow([_csv_cell(value) for value in [line["label"], *line["values"], line["total"]]])
+        if report.get("suppression"):
+            writer.writerow([])
+            writer.writerow([report["suppression"]["note"]])
     else:
         raise KeyError(table)
     return out.getvalue()

@@ -14,6 +14,7 @@ from django.db.models import Count, DecimalField, IntegerField, OuterRef, Q, Que
 from django.db.models.functions import Coalesce
 from django.utils import translation
 
+from indicators.partners import partner_tables, suppression_k, suppression_note
 from indicators.tables import build_annex2_table
 from meetings.annex1 import TABLE_COMPONENTS, TABLE_TITLES, format_annex1_date, state_label
 from meetings.models import Component
@@ -254,6 +255,18 @@ def quarterly_report_data(*, quarter: Quarter, number: int | None = None) -> dic
         "cost_share": quarterly_cost_share(quarter=quarter),
         "annex1": annex1_tables(quarter=quarter),
         "annex2": annex2,
+    }
+
+
+def partner_report(report: dict[str, Any]) -> dict[str, Any]:
+    """The report as partners read it: every Annex 2 table with small counts hidden, jointly (one query),
+    and a note saying so that every format prints. Meetings count officials at public events, not the
+    people a shelter serves: they are shown as they are."""
+    k = suppression_k()
+    return {
+        **report,
+        "annex2": partner_tables(report["annex2"]),
+        "suppression": {"k": k, "note": suppression_note(k, "en")},
     }
 
 

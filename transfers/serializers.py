@@ -90,6 +90,8 @@ class TransferSerializer(ShapeOnlyModelSerializer):
         model = Transfer
         fields = ["id", "victim", "from_shelter", "to_shelter", "date", "reason", "share", "status", "received_victim"]
         read_only_fields = ["status"]
+        # The one-proposal-per-case rule is the service's, which names `victim` (DRF's own would not).
+        validators: list = []
 
     def to_representation(self, instance: Transfer) -> dict[str, Any]:
         data = super().to_representation(instance)

@@ -66,7 +66,8 @@ def consent_update(*, actor: User | None, consent: Consent, data: Mapping[str, A
 
 
 def consent_withdraw(*, actor: User | None, consent: Consent, on: date, channel: str = "") -> Consent:
-    if consent.withdrawn_on is not None:
+    # The stored value: a refused change may have left another one on this object.
+    if Consent.objects.filter(pk=consent.pk, withdrawn_on__isnull=False).exists():
         raise ValidationError({"withdrawn_on": [_("This consent is already withdrawn.")]})
     return consent_update(actor=actor, consent=consent, data={"withdrawn_on": on}, channel=channel)
 

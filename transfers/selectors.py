@@ -31,16 +31,16 @@ def consents_of(*, user: User, victim: Victim) -> QuerySet[Consent]:
     )
 
 
-def valid_consent(*, victim: Victim, purpose: str, on: date) -> Consent | None:
-    """The victim's consent for `purpose` that holds on that day (the latest given), or None.
+def valid_consent(*, victim: Victim, purpose: str, on: date, not_withdrawn_by: date | None = None) -> Consent | None:
+    """The victim's consent for `purpose` that holds on that day (the latest given), or None; with
+    `not_withdrawn_by`, one not withdrawn on or before that day either (a withdrawal after a transfer's date
+    but before it is accepted still stops it).
 
     Callers hold the victim through the door (or, accepting a transfer, through its narrow scope)."""
-    return (
-        Consent.objects.filter(victim_id=victim.pk, purpose=purpose)
-        .filter(consents_valid_on(on))
-        .order_by("-given_on", "-created_at")
-        .first()
-    )
+    consents = Consent.objects.filter(victim_id=victim.pk, purpose=purpose).filter(consents_valid_on(on))
+    if not_withdrawn_by is not None:
+        consents = consents.filter(Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gt=not_withdrawn_by))
+    return consents.order_by("-given_on", "-created_at").first()
 
 
 def transfers_visible_to(user: User) -> QuerySet[Transfer]:

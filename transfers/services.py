@@ -55,7 +55,14 @@ def consent_record(*, actor: User | None, victim: Victim, data: Mapping[str, Any
 
 @transaction.atomic
 def consent_update(*, actor: User | None, consent: Consent, data: Mapping[str, Any], channel: str = "") -> Consent:
-    """Correct a consent (a date typed wrong), or withdraw it by setting `withdrawn_on`."""
+    """Correct a consent (a date typed wrong), or withdraw it by setting `withdrawn_on`.
+
+    A withdrawal stands: its day cannot be changed or removed (the victim gives a new consent instead)."""
+    withdrawn_on = Consent.objects.filter(pk=consent.pk).values_list("withdrawn_on", flat=True).first()
+    if withdrawn_on is not None and "withdrawn_on" in data and data["withdrawn_on"] != withdrawn_on:
+        raise ValidationError(
+            {"withdrawn_on": [_("A withdrawal stands: record a new consent if the victim gives it again.")]}
+        )
     changed = assign_fields(consent, data, allowed=CONSENT_FIELDS)
     if not changed:
         return consent
@@ -173,7 +180,10 @@ def transfer_accept(*, actor: User, transfer: Transfer, channel: str = "") -> Tr
             raise ValidationError(
                 {"victim": [_("The sending shelter's case is closed or gone: the transfer cannot be accepted.")]}
             )
-        if valid_consent(victim=sent, purpose=ConsentPurpose.TRANSFER, on=transfer.date) is None:
+        holds = valid_consent(
+            victim=sent, purpose=ConsentPurpose.TRANSFER, on=transfer.date, not_withdrawn_by=timezone.localdate()
+        )
+        if holds is None:
             raise ValidationError(
                 {"consent": [_("The victim's consent to this transfer was withdrawn or has expired.")]}
             )

@@ -277,6 +277,16 @@ def test_a_consent_withdrawn_after_the_proposal_stops_the_accept(proposed, api_a
     assert not Victim.objects.filter(shelter__slug="shelter-b").exists()
 
 
+def test_a_withdrawal_after_the_transfers_date_still_stops_the_accept(proposed, api_as, caseworker_a, caseworker_b):
+    # The consent held on the 10th; the victim withdrew it on the 12th, before the receiver accepted.
+    api_as(caseworker_a).patch(
+        f"/api/v1/consents/{proposed.consent_id}/", {"withdrawn_on": "2026-03-12"}, format="json"
+    )
+    response = api_as(caseworker_b).post(f"/api/v1/transfers/{proposed.pk}/accept/")
+    assert response.status_code == 400 and "consent" in response.json()
+    assert Transfer.objects.get().status == TransferStatus.PROPOSED
+
+
 @pytest.mark.parametrize("side", ["shelter_a", "shelter_b"])
 def test_a_locked_month_on_either_side_refuses_the_accept_and_changes_nothing(
     proposed, api_as, caseworker_b, case_a, request, side

@@ -76,7 +76,14 @@ STEP_RESPONSES = {
 @extend_schema_view(
     list=extend_schema(
         summary="List the transfers your shelters send or receive",
-        responses={200: TransferSerializer(many=True), 400: RESPONSE_400, 401: RESPONSE_401, 403: RESPONSE_403},
+        # 404: a page past the last.
+        responses={
+            200: TransferSerializer(many=True),
+            400: RESPONSE_400,
+            401: RESPONSE_401,
+            403: RESPONSE_403,
+            404: RESPONSE_404,
+        },
     ),
     retrieve=extend_schema(
         responses={200: TransferSerializer, 401: RESPONSE_401, 403: RESPONSE_403, 404: RESPONSE_404}

@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -110,8 +110,6 @@ def transfer_step(request: HttpRequest, transfer_id: Any, step: str) -> HttpResp
     service, done = STEPS[step]
     try:
         transfer = service(actor=request.user, transfer=transfer, channel=CHANNEL)
-    except PermissionDenied:
-        raise
     except (ValidationError, MonthLocked, TransferStateConflict) as error:
         text = " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
         messages.error(request, text)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.test import Client
 
 from shelters.models import Role
 from tests.factories import ShelterFactory, UserFactory, VictimFactory
@@ -12,6 +13,18 @@ from tests.walls import seeing
 from transfers.models import Consent, ConsentPurpose
 
 TRANSFER_DAY = date(2026, 3, 10)
+
+
+@pytest.fixture
+def client_as():
+    """`client_as(user)`: a browser-like client signed in as `user`."""
+
+    def make(user) -> Client:
+        client = Client()
+        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return make
 
 
 @pytest.fixture

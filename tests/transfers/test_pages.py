@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.test import Client
 
 from shelters.models import AuditEntry, ExitReason, Victim
 from tests.transfers.conftest import TRANSFER_DAY
@@ -14,16 +13,6 @@ from transfers import services
 from transfers.models import Consent, Transfer, TransferStatus
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def client_as():
-    def make(user) -> Client:
-        client = Client()
-        client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
-        return client
-
-    return make
 
 
 @pytest.fixture

@@ -121,3 +121,15 @@ def test_program_staff_and_partners_are_refused_the_pages(client_as, personas, p
     client = client_as(personas[persona])
     assert client.get("/transfers/").status_code == 403
     assert client.post(f"/transfers/{proposed.pk}/accept/").status_code == 403
+
+
+def test_a_locked_month_is_said_on_the_page_and_nothing_changes(client_as, caseworker_b, proposed, shelter_b, case_a):
+    from indicators.models import MonthLock
+
+    MonthLock.objects.create(shelter=shelter_b, month=date(2026, 3, 1))
+    client = client_as(caseworker_b)
+    response = client.post(f"/transfers/{proposed.pk}/accept/", follow=True)
+    assert "el mes 2026-03 del albergue que recibe está cerrado" in response.content.decode()
+    proposed.refresh_from_db()
+    case_a.refresh_from_db()
+    assert proposed.status == TransferStatus.PROPOSED and case_a.exit_date is None

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "indicators",
     "meetings",
     "reports",
+    "transfers",
 ]
 
 MIDDLEWARE = [

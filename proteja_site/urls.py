@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("indicators.api_urls")),
     path("", include("meetings.api_urls")),
     path("", include("reports.api_urls")),
+    path("", include("transfers.api_urls")),
 ]
 
 urlpatterns = [

@@ -115,6 +115,36 @@ def audit_aggregation(*, purpose: str, shelter_ids: Iterable[int] | None) -> Non
     )
 
 
+def audit_in_trails(
+    *,
+    actor: User | None,
+    action: str,
+    entries: Iterable[tuple[CaseRecord, int, Iterable[str]]],
+    channel: str = "",
+) -> None:
+    """Record events about records two shelters share (a transfer between them): (record, the shelter whose
+    trail gets the entry, field names) each, in one INSERT. Each side writes the other's entry without being
+    able to read it, so no RETURNING."""
+    now = timezone.now()
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    rows = [
+        AuditEntry(
+            at=now,
+            actor_id=actor_id,
+            actor_username=getattr(actor, "username", "") or "",
+            shelter_id=shelter_id,
+            action=action,
+            record_type=record._meta.model_name,
+            record_id=str(record.pk),
+            fields=sorted(fields),
+            channel=channel,
+        )
+        for record, shelter_id, fields in entries
+    ]
+    if rows:
+        _insert_without_returning(rows)
+
+
 def _insert_without_returning(entries: Iterable[AuditEntry]) -> None:
     """INSERT without RETURNING the new ids: PostgreSQL checks a returned row against the policies that
     let it be read, and an account event for a shelter, a refusal, is written by whoever may not read it."""

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import cases, costshare, home, imports, months, records, session, tasks, team, trail
+from .views import cases, consents, costshare, home, imports, months, records, session, tasks, team, trail, transfers
 
 app_name = "web"
 
@@ -19,6 +19,13 @@ urlpatterns = [
     path("cases/<uuid:pk>/exit/", cases.case_exit, name="case-exit"),
     path("cases/<uuid:pk>/assign/", tasks.case_assign, name="case-assign"),
     path("cases/<uuid:pk>/children/new/", cases.child_new, name="child-new"),
+    # Before the records' patterns, whose <slug:kind> would take "consents" and "transfer".
+    path("cases/<uuid:pk>/consents/new/", consents.consent_new, name="consent-new"),
+    path("cases/<uuid:pk>/consents/<uuid:consent_id>/withdraw/", consents.consent_withdraw, name="consent-withdraw"),
+    path("cases/<uuid:pk>/consents/<uuid:consent_id>/print/", consents.consent_print, name="consent-print"),
+    path("cases/<uuid:pk>/transfer/new/", transfers.transfer_new, name="transfer-new"),
+    path("transfers/", transfers.transfer_list, name="transfers"),
+    path("transfers/<uuid:transfer_id>/<slug:step>/", transfers.transfer_step, name="transfer-step"),
     path("cases/<uuid:pk>/<slug:kind>/new/", records.record_new, name="record-new"),
     path("cases/<uuid:pk>/<slug:kind>/<uuid:record_id>/edit/", records.record_edit, name="record-edit"),
     path("cases/<uuid:pk>/<slug:kind>/<uuid:record_id>/delete/", records.record_delete, name="record-delete"),

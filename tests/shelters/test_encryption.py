@@ -180,6 +180,8 @@ def test_every_personal_field_is_encrypted_and_every_encrypted_field_is_personal
         ("LegalAction", "notes"),
         ("FollowUp", "method"),
         ("FollowUp", "notes"),
+        ("Consent", "notes"),
+        ("Transfer", "reason"),
     }
 
 

@@ -342,9 +342,9 @@ def test_the_case_page_shows_the_timeline_and_audits_the_view(
         given_name="Luz",
     )
     client = client_as(caseworker_a)
-    # session, user, the case, its children, services, referrals, legal actions, follow-ups, the audit INSERT,
-    # session save (savepoint, update, release); and the door (tests/walls.py)
-    with django_assert_num_queries(12 + PAGE_DOOR):
+    # session, user, the case, its children, services, referrals, legal actions, follow-ups, consents,
+    # transfers, the audit INSERT, session save (savepoint, update, release); and the door (tests/walls.py)
+    with django_assert_num_queries(14 + PAGE_DOOR):
         response = client.get(f"/cases/{case_a.pk}/")
     page = response.content.decode()
     assert "Guadalupe" in page and "Luz" in page and "vacuna" in page

@@ -39,6 +39,7 @@ from shelters.selectors import (
     victims_named,
     victims_visible_to,
 )
+from transfers.selectors import consents_of, transfers_of_case
 from web.forms import (
     CaseFilterForm,
     ChildFormSet,
@@ -303,6 +304,9 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "categories": ServiceCategory.choices,
             "today": timezone.localdate(),
             "staff": list(assignable_staff(victim.shelter)) if is_coordinator else None,
+            # Purposes, dates and states only (no notes, no reasons): nothing personal to audit.
+            "consents": list(consents_of(user=request.user, victim=victim)),
+            "transfers": list(transfers_of_case(user=request.user, victim=victim)),
         },
     )
 

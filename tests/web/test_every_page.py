@@ -21,6 +21,7 @@ from tests.factories import (
 )
 from tests.web.axe_corrections import assert_no_axe_violations
 from tests.web.test_browser import PHONE, browser, new_phone, sign_in  # noqa: F401 (fixtures)
+from transfers.models import Consent
 from web import urls
 
 # ruff: noqa: F811 (the fixtures imported from test_browser)
@@ -50,6 +51,10 @@ PAGES = {
     "trail": lambda o: "/trail/",
     "records": lambda o: "/records/",
     "cost-share": lambda o: "/cost-share/",
+    "consent-new": lambda o: f"/cases/{o['case'].pk}/consents/new/",
+    "consent-print": lambda o: f"/cases/{o['case'].pk}/consents/{o['consent'].pk}/print/",
+    "transfer-new": lambda o: f"/cases/{o['case'].pk}/transfer/new/",
+    "transfers": lambda o: "/transfers/",
 }
 NOT_PAGES = {
     "session": "JSON for web/static/web/pages.js",
@@ -61,6 +66,8 @@ NOT_PAGES = {
     "contribution-delete": "POST only, then back to the cost share",
     "member-action": "POST only, then back to the team",
     "invitation-withdraw": "POST only, then back to the team",
+    "consent-withdraw": "POST only, then back to the case",
+    "transfer-step": "POST only (accept, decline, cancel), then back to the transfers",
 }
 
 SMALL_TARGETS = """() => {
@@ -109,7 +116,10 @@ def shelter_records(shelter_a):
         ("legal-actions", LegalActionFactory(victim=case, date=today - timedelta(days=3))),
         ("follow-ups", FollowUpFactory(victim=left, date=today - timedelta(days=10))),
     ]
-    return {"case": case, "left": left, "records": records}
+    consent = Consent.objects.create(
+        victim=case, shelter_id=case.shelter_id, purpose="transfer", given_on=today - timedelta(days=1)
+    )
+    return {"case": case, "left": left, "records": records, "consent": consent}
 
 
 def _paths(objects) -> list[str]:

@@ -19,6 +19,7 @@ from tests.factories import (
     TrainingFactory,
     VictimFactory,
 )
+from tests.walls import seeing
 from tests.web.axe_corrections import assert_no_axe_violations
 from tests.web.test_browser import PHONE, browser, new_phone, sign_in  # noqa: F401 (fixtures)
 from transfers.models import Consent
@@ -116,9 +117,10 @@ def shelter_records(shelter_a):
         ("legal-actions", LegalActionFactory(victim=case, date=today - timedelta(days=3))),
         ("follow-ups", FollowUpFactory(victim=left, date=today - timedelta(days=10))),
     ]
-    consent = Consent.objects.create(
-        victim=case, shelter_id=case.shelter_id, purpose="transfer", given_on=today - timedelta(days=1)
-    )
+    with seeing(shelter_a.pk):  # a browser test commits: the row is made in its shelter's scope
+        consent = Consent.objects.create(
+            victim=case, shelter_id=case.shelter_id, purpose="transfer", given_on=today - timedelta(days=1)
+        )
     return {"case": case, "left": left, "records": records, "consent": consent}
 
 

@@ -5,23 +5,10 @@ that breaks the schema."""
 from __future__ import annotations
 
 import pytest
-import schemathesis
 from django.core.management import call_command
-from django.core.signals import request_finished, request_started
-from django.core.wsgi import get_wsgi_application
-from django.db import close_old_connections
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
-from hypothesis.errors import Unsatisfiable
-from schemathesis import GenerationMode
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
 from accounts.services import token_issue
+from tests.api.fuzz import MODES, connection_kept_open, schema_failures  # noqa: F401 - the fixture is used by name
 
 pytestmark = pytest.mark.django_db
 
@@ -76,50 +63,13 @@ def test_docs_are_served_without_internet(api_client):
     assert "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
 
 
-CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
-
-
-@pytest.fixture
-def connection_kept_open():
-    """The WSGI app would close the test's database connection after each request, as Django's test client
-    also prevents; keep it open so every request sees the test's data, inside its transaction."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    yield
-    request_started.connect(close_old_connections)
-    request_finished.connect(close_old_connections)
-
-
 @pytest.mark.usefixtures("connection_kept_open")
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("mode", MODES)
 def test_no_5xx_and_responses_match_the_schema(settings, caseworker_a, coordinator_a, records_a, records_b, mode):
     """Every operation of ours, fuzzed from the served schema with valid and with invalid input."""
     settings.ALLOWED_HOSTS = ["*"]
     headers = {"Authorization": f"Token {token_issue(user=caseworker_a)[1]}"}
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application())
-    operations = [result.ok() for result in schema.include(path_regex=OUR_PATHS).get_all_operations()]
-    assert len(operations) >= 30
-    failures = []
 
-    for operation in operations:
-
-        @given(case=operation.as_strategy(generation_mode=mode))
-        @hypothesis_settings(
-            max_examples=6,
-            deadline=None,
-            derandomize=True,
-            database=None,
-            suppress_health_check=list(HealthCheck),
-        )
-        def call(case):
-            case.call_and_validate(headers=headers, checks=CHECKS)
-
-        try:
-            call()
-        except Unsatisfiable:
-            # Nothing invalid to send: e.g. a GET whose only input is a free-form path string.
-            assert mode == GenerationMode.NEGATIVE, operation.label
-        except Exception as failure:  # noqa: BLE001 - collect them all, then report every one
-            failures.append(f"{operation.label}: {failure}")
+    failures = schema_failures(path_regex=OUR_PATHS, headers=headers, mode=mode, at_least=30)
 
     assert not failures, "\n\n".join(failures)

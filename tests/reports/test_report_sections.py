@@ -397,6 +397,21 @@ def test_program_staff_write_a_section_in_admin_audited(client, program_staff):
     assert listing.status_code == 200
 
 
+def test_the_sections_list_in_admin_takes_a_fixed_number_of_queries(client, program_staff, django_assert_num_queries):
+    client.force_login(program_staff)
+    load_seed_narrative()
+    page = "/admin/reports/quarterlynarrative/"
+    client.get(page)
+    with django_assert_num_queries(13) as first:
+        assert client.get(page).status_code == 200
+    for quarter in ("2008-Q1", "2008-Q2"):
+        for section in SECTION_ORDER:
+            QuarterlyNarrative.objects.create(quarter=quarter, section=section, text_es="x", updated_by=program_staff)
+    with django_assert_num_queries(len(first)):
+        html = client.get(page).content.decode()
+    assert html.count('class="field-section"') == 18
+
+
 @pytest.mark.parametrize("persona", ["coordinator_a", "caseworker_a"])
 def test_shelter_staff_see_no_sections_in_admin(client, personas, persona):
     client.force_login(personas[persona])

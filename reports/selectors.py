@@ -285,7 +285,8 @@ _ANNEX1_WORDS = [
 # What other apps add to a section beyond its text: section key -> callables (quarter, language) -> parts.
 # A part is {"kind": "table", "title", "columns", "rows"} (every format prints it) or
 # {"kind": "html", "title", "html", "text"} (the printable page shows `html`, e.g. an SVG map, which must be
-# a SafeString rendered from a template; the files print `text`). The legislation app's law table and map go under "legislation".
+# a SafeString rendered from a template; the files print `text`). The legislation app's law table and map
+# go under "legislation".
 SECTION_PARTS: dict[str, list[Callable[[Quarter, str], list[dict[str, Any]]]]] = {}
 REPORT_LANGUAGES = ("en", "es")
 

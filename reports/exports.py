@@ -605,7 +605,12 @@ def _report_csv(report: dict[str, Any], table: str) -> str:
 
 
 def csv_table_names(report: dict[str, Any]) -> list[str]:
-    return [*CSV_TABLES[:-1], *(f"annex2-{table['shelter'] or 'national'}" for table in report["annex2"])]
+    return [*CSV_TABLES[:-1], *(f"annex2-{_annex2_name(table)}" for table in report["annex2"])]
+
+
+def _annex2_name(table: dict[str, Any]) -> str:
+    """A shelter's slug, or "national" for the national table (`"shelter": None`)."""
+    return table["shelter"] or "national"
 
 
 def report_csv_zip(report: dict[str, Any]) -> bytes:

@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_noop, pgettext
 
 from indicators.partners import partner_tables, suppression_k, suppression_note
-from indicators.tables import build_annex2_table
+from indicators.tables import build_annex2_table, build_national_table
 from meetings.annex1 import COLUMN_HEADINGS, TABLE_COMPONENTS, TABLE_TITLES, format_annex1_date, state_label
 from meetings.models import Component
 from meetings.selectors import Quarter, meetings_in_quarter
@@ -408,8 +408,11 @@ def quarterly_report_data(*, quarter: Quarter, number: int | None = None, langua
 
     Queries, whatever the number of meetings: 1 cover, 1 narrative, 1 cost share, 2 meeting summary
     (per component, states), 1 Annex 1 rows, 1 shelters, then per shelter with an
-    agreement the Annex 2 table's own (see `indicators.tables.build_annex2_table`).
-    `annex2` is a list of tables in `build_annex2_table`'s shape: every format prints each in turn.
+    agreement the Annex 2 table's own (see `indicators.tables.build_annex2_table`), and
+    the national table's 2 (`build_national_table`) when there is a shelter.
+    `annex2` is a list of tables in `build_annex2_table`'s shape: every format prints each in turn. The
+    national table (`"shelter": None`) comes last, after the shelters it adds up, from the first agreement
+    start to the quarter's end.
     """
     if language not in REPORT_LANGUAGES:
         raise ValueError(f"language must be one of {REPORT_LANGUAGES}")
@@ -420,12 +423,16 @@ def quarterly_report_data(*, quarter: Quarter, number: int | None = None, langua
         summary = meeting_summary(quarter=quarter, language=language)
         annex1 = annex1_tables(quarter=quarter, language=language)
     # The tables' labels and checks are in the table's own language, whatever the request's.
+    shelters = report_shelters(quarter=quarter)
     annex2 = [
         build_annex2_table(
             shelter=shelter, first_month=shelter.agreement_start, last_month=quarter.last_month, language=language
         )
-        for shelter in report_shelters(quarter=quarter)
+        for shelter in shelters
     ]
+    if shelters:
+        first = min(shelter.agreement_start for shelter in shelters)
+        annex2.append(build_national_table(first_month=first, last_month=quarter.last_month, language=language))
     report = {
         "quarter": str(quarter),
         "language": language,

@@ -43,7 +43,9 @@ def _printed_pages(html: str) -> list[int]:
         finally:
             browser.close()
     runs = []
-    for stream in re.findall(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+    # Each stream by its dictionary's /Length (a stream's bytes may hold the word "stream" themselves).
+    for match in re.finditer(rb"/Length (\d+)\b[^>]*>>\s*stream\r?\n", pdf):
+        stream = pdf[match.end() : match.end() + int(match[1])]
         try:
             content = zlib.decompress(stream)
         except zlib.error:

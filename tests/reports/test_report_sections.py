@@ -173,12 +173,15 @@ def test_only_program_staff_see_or_write_sections(api_as, personas, persona):
 
 def test_the_data_orders_shelters_as_the_seed_and_sections_ahead_of_the_annexes(full_seed):
     report = quarterly_report_data(quarter=Q4, number=7)
-    assert [table["shelter_name"] for table in report["annex2"]] == [*SEED_SHELTER_ORDER, "Aardvark Shelter"]
+    shelters = [table["shelter_name"] for table in report["annex2"][:-1]]
+    assert shelters == [*SEED_SHELTER_ORDER, "Aardvark Shelter"]
+    # The national table ends Annex 2.
+    assert report["annex2"][-1]["shelter"] is None
     assert [section["key"] for section in report["sections"]] == SECTION_ORDER
     titles = [entry["title"] for entry in report["contents"]]
     assert titles[:6] == SEED_TITLES
     assert titles.index("ANNEX 1: RECORD OF MEETINGS") > 5
-    assert titles[-5:] == [*SEED_SHELTER_ORDER, "Aardvark Shelter"]
+    assert titles[-6:-1] == [*SEED_SHELTER_ORDER, "Aardvark Shelter"]
     assert report["cover"]["submitted"] == "SUBMITTED FEBRUARY 29, 2008"
 
 
@@ -244,12 +247,12 @@ def test_the_word_document_in_the_donors_layout(full_seed):
         "ANNEX 1: RECORD OF MEETINGS",
         "ANNEX 2: NUMBER OF BENEFICIARIES SERVED BY LOCAL PARTNERS",
     ]
-    shelters = [p.text for p in document.paragraphs if p.style.name == "Heading 2"][-5:]
+    shelters = [p.text for p in document.paragraphs if p.style.name == "Heading 2"][-6:-1]
     assert shelters == [name.upper() for name in [*SEED_SHELTER_ORDER, "Aardvark Shelter"]]
     # The contents lists the sections before the annexes, the shelters in the seed's order.
     first_section = paragraphs.index("INTRODUCTION", paragraphs.index("CONTENTS") + 2)
     contents = [entry for entry in paragraphs[paragraphs.index("CONTENTS") + 1 : first_section] if entry]
-    assert contents[:6] == SEED_TITLES and contents[-5:] == [*SEED_SHELTER_ORDER, "Aardvark Shelter"]
+    assert contents[:6] == SEED_TITLES and contents[-6:-1] == [*SEED_SHELTER_ORDER, "Aardvark Shelter"]
     assert "PROTEJA educated more than 1200 individuals" in text
     # The failed checks, as a table of month and message, after their shelter's table.
     check_tables = [table for table in document.tables if table.rows[0].cells[0].text == "Month"]
@@ -261,7 +264,10 @@ def test_the_word_document_in_the_donors_layout(full_seed):
             for month, check in zip(["June 2007", "July 2007"], _checks(report)["ciam"], strict=True)
         ],
     ]
-    assert rows == expected
+    # The shelters' three, then the national table's own (the shelters' sums fail where theirs do).
+    assert rows[:3] == expected
+    national = sorted(_checks(report)[None], key=lambda check: check["month"] or "")
+    assert [row[1] for row in rows[3:]] == [check["message"] for check in national]
     # Annex 2 tables keep the seed's figures and repeat their header row on each page.
     casa = next(table for table in document.tables if table.rows[0].cells[1].text == "May")
     assert casa.rows[0]._tr.trPr is not None and "tblHeader" in casa.rows[0]._tr.trPr.xml
@@ -273,7 +279,7 @@ def test_the_workbook_has_frozen_headers_and_the_sections(full_seed):
     assert workbook.sheetnames[:2] == ["Cover", "Sections"]
     assert [name for name in workbook.sheetnames if name.startswith("Annex 2")] == [
         "Annex 2 casa-alianza", "Annex 2 alternativas-pacificas", "Annex 2 casa-de-las-mercedes",
-        "Annex 2 ciam", "Annex 2 aardvark",
+        "Annex 2 ciam", "Annex 2 aardvark", "Annex 2 national",
     ]  # fmt: skip
     for sheet in workbook.worksheets:
         assert sheet.freeze_panes, sheet.title
@@ -297,8 +303,8 @@ def test_the_csv_files_carry_the_cover_sections_and_checks(full_seed):
     archive = zipfile.ZipFile(io.BytesIO(exports.report_csv_zip(report)))
     names = archive.namelist()
     assert names[:3] == ["cover.csv", "contents.csv", "sections.csv"]
-    slugs = ["casa-alianza", "alternativas-pacificas", "casa-de-las-mercedes", "ciam", "aardvark"]
-    assert names[-5:] == [f"annex2-{slug}.csv" for slug in slugs]
+    slugs = ["casa-alianza", "alternativas-pacificas", "casa-de-las-mercedes", "ciam", "aardvark", "national"]
+    assert names[-6:] == [f"annex2-{slug}.csv" for slug in slugs]
 
     def read(name: str) -> list[list[str]]:
         return list(csv.reader(io.StringIO(archive.read(name).decode("utf-8"))))

@@ -14,7 +14,9 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
+from django.utils.functional import lazy
 from django.utils.html import format_html_join
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from meetings.models import Meeting
@@ -23,7 +25,7 @@ from shelters.admin import ProgramStaffAdmin
 
 from . import services
 from .models import FederalLaw, Network, State, StateChange
-from .palermo import PALERMO_ELEMENTS
+from .palermo import PALERMO_ELEMENTS, PalermoElement
 from .services import STATE_FIELDS
 from .tile_map import tile_map_svg
 
@@ -34,7 +36,7 @@ class StateForm(forms.ModelForm):
     """The law's fields, one yes/no/not-checked choice per Palermo Protocol element, and the source."""
 
     source = forms.CharField(
-        label=_("source"),
+        label=pgettext_lazy("cited", "source"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The document or person the new values come from; kept with the change."),
@@ -49,18 +51,34 @@ class StateForm(forms.ModelForm):
         stored = self.instance.palermo_elements or {}
         for element in PALERMO_ELEMENTS:
             value = stored.get(element.key)
-            self.fields[f"palermo_{element.key}"] = forms.ChoiceField(
-                label=f"{element.article} · {element.label_es}",
-                help_text=element.label_en,
-                choices=PRESENT,
-                required=False,
-                initial="" if value is None else ("yes" if value else "no"),
-            )
+            self.fields[f"palermo_{element.key}"].initial = "" if value is None else ("yes" if value else "no")
 
     @property
     def palermo_elements(self) -> dict[str, bool]:
         answers = {element.key: self.cleaned_data.get(f"palermo_{element.key}", "") for element in PALERMO_ELEMENTS}
         return {key: answer == "yes" for key, answer in answers.items() if answer}
+
+
+def _element_label(element: PalermoElement) -> str:
+    """The element's label in the active language (Spanish unless English is asked for)."""
+    return lazy(
+        lambda: (
+            f"{element.article} · "
+            + (element.label_en if (get_language() or "es").startswith("en") else element.label_es)
+        ),
+        str,
+    )()
+
+
+# One yes/no/not-checked choice per element, declared on the class so that the admin's fieldsets may name them.
+for _element in PALERMO_ELEMENTS:
+    StateForm.base_fields[f"palermo_{_element.key}"] = StateForm.declared_fields[f"palermo_{_element.key}"] = (
+        forms.ChoiceField(
+            label=_element_label(_element),
+            choices=PRESENT,
+            required=False,
+        )
+    )
 
 
 class StateChangeInline(admin.TabularInline):
@@ -171,10 +189,6 @@ class StateAdmin(ProgramStaffAdmin):
             source=form.cleaned_data["source"],
             channel="admin",
         )
-
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # The history inline is read-only: nothing to save.
-        return None
 
 
 @admin.register(FederalLaw)

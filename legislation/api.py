@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from meetings.selectors import Quarter
+from proteja_site.api import RESPONSE_400, RESPONSE_401, RESPONSE_403, RESPONSE_404
 
 from . import services
 from .models import FederalLaw, Network, State
@@ -47,6 +48,22 @@ class LegislationAccess(BasePermission):
         if request.method in SAFE_METHODS:
             return may_read_legislation(request.user)
         return may_write_legislation(request.user)
+
+
+ERRORS = {401: RESPONSE_401, 403: RESPONSE_403, 404: RESPONSE_404}
+
+
+def listed(serializer: type) -> dict:
+    """A list's answers: 400 a bad filter or page size, 404 a page past the last."""
+    return {200: serializer(many=True), 400: RESPONSE_400, **ERRORS}
+
+
+def detail(serializer: type) -> dict:
+    return {200: serializer, **ERRORS}
+
+
+def written(serializer: type, status: int = 200) -> dict:
+    return {status: serializer, 400: RESPONSE_400, **ERRORS}
 
 
 QUARTER_PARAMETER = OpenApiParameter(
@@ -83,15 +100,15 @@ class StateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             context["meetings_per_state"] = None if quarter is None else meetings_per_state(quarter)
         return context
 
-    @extend_schema(parameters=[QUARTER_PARAMETER])
+    @extend_schema(parameters=[QUARTER_PARAMETER], responses=listed(StateSerializer))
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(parameters=[QUARTER_PARAMETER])
+    @extend_schema(parameters=[QUARTER_PARAMETER], responses={**detail(StateSerializer), 400: RESPONSE_400})
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(request=StateUpdateSerializer, responses=StateSerializer)
+    @extend_schema(request=StateUpdateSerializer, responses=written(StateSerializer))
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         state = self.get_object()
         serializer = StateUpdateSerializer(data=request.data)
@@ -102,7 +119,7 @@ class StateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         state = State.objects.get(pk=state.pk)
         return Response(StateSerializer(state, context={"meetings_per_state": None}).data)
 
-    @extend_schema(responses=StateChangeSerializer(many=True))
+    @extend_schema(responses=listed(StateChangeSerializer))
     @action(detail=True, methods=["get"], serializer_class=StateChangeSerializer)
     def changes(self, request: Request, code: str | None = None) -> Response:
         """Every change to the state, newest first: who, when, the source cited, each field's old and new value."""
@@ -111,6 +128,7 @@ class StateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return self.get_paginated_response(StateChangeSerializer(page, many=True).data)
 
 
+@extend_schema_view(list=extend_schema(responses=listed(PalermoElementSerializer)))
 class PalermoElementViewSet(viewsets.GenericViewSet):
     """The Palermo Protocol elements a law is checked against, with English and Spanish labels, in order."""
 
@@ -126,6 +144,10 @@ class PalermoElementViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(PalermoElementSerializer(page, many=True).data)
 
 
+@extend_schema_view(
+    list=extend_schema(responses=listed(FederalLawSerializer)),
+    retrieve=extend_schema(responses=detail(FederalLawSerializer)),
+)
 class FederalLawViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = FederalLawSerializer
     permission_classes = [LegislationAccess]
@@ -135,6 +157,13 @@ class FederalLawViewSet(viewsets.ReadOnlyModelViewSet):
         return federal_laws_visible_to(self.request.user).order_by("tip_law_date", "id")
 
 
+@extend_schema_view(
+    list=extend_schema(responses=listed(NetworkSerializer)),
+    retrieve=extend_schema(responses=detail(NetworkSerializer)),
+    create=extend_schema(responses=written(NetworkSerializer, 201)),
+    partial_update=extend_schema(responses=written(NetworkSerializer)),
+    destroy=extend_schema(responses={204: None, **ERRORS}),
+)
 class NetworkViewSet(viewsets.ModelViewSet):
     serializer_class = NetworkSerializer
     permission_classes = [LegislationAccess]

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from meetings.models import Organization
 from shelters.models import validate_not_before_1900
@@ -25,10 +26,10 @@ from .palermo import PALERMO_KEYS
 class TipLawStatus(models.TextChoices):
     """How far a state's anti-trafficking law has come."""
 
-    NONE = "none", _("No law")
-    BILL_IN_CONGRESS = "bill_in_congress", _("Bill in congress")
-    APPROVED = "approved", _("Approved")
-    IN_FORCE = "in_force", _("In force")
+    NONE = "none", pgettext_lazy("law status", "No law")
+    BILL_IN_CONGRESS = "bill_in_congress", pgettext_lazy("law status", "Bill in congress")
+    APPROVED = "approved", pgettext_lazy("law status", "Approved")
+    IN_FORCE = "in_force", pgettext_lazy("law status", "In force")
 
 
 class NetworkKind(models.TextChoices):
@@ -109,7 +110,7 @@ class StateChange(models.Model):
     )
     # Kept as written when the account goes.
     actor_username = models.CharField(_("who"), max_length=150, blank=True)
-    source = models.TextField(_("source"), max_length=1000)
+    source = models.TextField(pgettext_lazy("cited", "source"), max_length=1000)
     # {field: {"old": value, "new": value}}, values as the API writes them (dates as YYYY-MM-DD).
     changes = models.JSONField(_("what changed"), default=dict)
     channel = models.CharField(_("channel"), max_length=20, blank=True)
@@ -129,7 +130,7 @@ class FederalLaw(LawFields):
 
     signed_on = models.DateField(_("signed on"), null=True, blank=True, validators=[validate_not_before_1900])
     in_force_on = models.DateField(_("in force on"), null=True, blank=True, validators=[validate_not_before_1900])
-    source = models.TextField(_("source"), max_length=1000, blank=True)
+    source = models.TextField(pgettext_lazy("cited", "source"), max_length=1000, blank=True)
 
     class Meta:
         ordering = ["tip_law_date", "id"]

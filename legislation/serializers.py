@@ -7,7 +7,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -34,6 +33,8 @@ class PalermoElementsField(serializers.JSONField):
 
 
 class StateSerializer(serializers.ModelSerializer):
+    # A plain string in the schema: the meetings' and shelters' `state` enum already lists the codes.
+    code = serializers.CharField(read_only=True, help_text="ISO 3166-2:MX code without `MX-`, as for shelters.")
     palermo_elements = PalermoElementsField(read_only=True)
     meetings = serializers.SerializerMethodField()
 
@@ -53,7 +54,7 @@ class StateSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(OpenApiTypes.INT)
+    @extend_schema_field({"type": "integer", "nullable": True})
     def get_meetings(self, state: State) -> int | None:
         """Meetings in the state in `?quarter=`; null when no quarter was asked for."""
         counts = self.context.get("meetings_per_state")

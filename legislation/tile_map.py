@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from meetings.selectors import Quarter
 
@@ -105,7 +106,7 @@ def tile_map_svg(states: Iterable[State], quarter: Quarter | str | None = None) 
         label = f"{state.name}: {TipLawStatus(status).label}"
         count = None if counts is None else counts.get(state.code, 0)
         if count is not None:
-            label += ", " + _("%(count)s meetings") % {"count": count}
+            label += ", " + ngettext("%(count)s meeting", "%(count)s meetings", count) % {"count": count}
         parts.append(
             f'<g class="tile status-{status}" data-code="{escape(state.code)}" data-status="{status}"'
             + (f' data-meetings="{count}"' if count is not None else "")
@@ -124,7 +125,8 @@ def tile_map_svg(states: Iterable[State], quarter: Quarter | str | None = None) 
             )
         parts.append("</g>")
 
-    parts.append(f'<g class="legend" font-size="12" fill="#222222"><title>{escape(_("Legend"))}</title>')
+    legend_title = escape(_("Legend"))
+    parts.append(f'<g class="legend" font-size="12" fill="#222222"><title>{legend_title}</title>')
     for index, (status, status_label) in enumerate(legend_items):
         y = legend_top + index * LEGEND_ROW
         parts.append(_swatch(MARGIN, y, 16, status))

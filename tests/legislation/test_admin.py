@@ -99,3 +99,25 @@ def test_others_have_no_admin_here(client, personas, states, who):
     client.force_login(personas[who])
     for url in (STATES, "/admin/legislation/network/", "/admin/legislation/federallaw/", f"{STATES}SON/change/"):
         assert client.get(url).status_code in (302, 403)
+
+
+def test_the_lists_take_the_same_queries_however_many_rows(seeded, staff_client, django_assert_num_queries):
+    from legislation import services
+
+    # The states' list: the session and user, the filter's quarters, the changelist's counts and page, the
+    # latest meeting's quarter, the map's meetings per state (one grouped query), the admin's own.
+    with django_assert_num_queries(16):
+        assert staff_client.get(STATES).status_code == 200
+    with django_assert_num_queries(13):
+        assert staff_client.get("/admin/legislation/network/").status_code == 200
+    for number in range(20):
+        Meeting.objects.create(component="networks", start_date="2008-01-15", end_date="2008-01-15", topic="x",
+                               state="COA")  # fmt: skip
+        services.network_create(
+            actor=None, data={"name": f"Red {number}", "kind": "network", "state": State.objects.get(pk="COA")}
+        )
+    with django_assert_num_queries(16):
+        html = staff_client.get(STATES).content.decode()
+    assert 'data-code="COA" data-status="none" data-meetings="20"' in html
+    with django_assert_num_queries(13):
+        assert staff_client.get("/admin/legislation/network/").status_code == 200

@@ -205,3 +205,17 @@ def test_the_palermo_elements_in_english_and_spanish(api_as, caseworker_a, state
     assert compensation["article"] == "6(6)"
     assert compensation["label_en"].startswith("The possibility of obtaining compensation")
     assert compensation["label_es"].startswith("La posibilidad de obtener una indemnización")
+
+
+def test_the_history_cannot_be_rewritten_by_the_application(api_as, program_staff, states):
+    from django.db import ProgrammingError, transaction
+
+    api_as(program_staff).patch(f"{URL}SON/", {"tip_law_status": "approved", "source": "Gaceta"}, format="json")
+
+    for rewrite in (
+        lambda: StateChange.objects.update(source="forged"),
+        lambda: StateChange.objects.all().delete(),
+    ):
+        with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
+            rewrite()
+    assert StateChange.objects.get().source == "Gaceta"

@@ -102,7 +102,7 @@ def tile_map_svg(states: Iterable[State], quarter: Quarter | str | None = None) 
         x = MARGIN + column * (TILE + GAP)
         y = MARGIN + row * (TILE + GAP)
         status = state.tip_law_status if state.tip_law_status in STATUS_STYLE else TipLawStatus.NONE
-        _fill, _pattern, text_colour = STATUS_STYLE[status]
+        fill, _pattern, text_colour = STATUS_STYLE[status]
         label = f"{state.name}: {TipLawStatus(status).label}"
         count = None if counts is None else counts.get(state.code, 0)
         if count is not None:
@@ -115,7 +115,7 @@ def tile_map_svg(states: Iterable[State], quarter: Quarter | str | None = None) 
         parts.append(_swatch(x, y, TILE, status))
         parts.append(
             f'<text x="{x + TILE / 2:g}" y="{y + 24}" text-anchor="middle" font-size="14" font-weight="bold" '
-            f'fill="{text_colour}">{escape(state.code)}</text>'
+            f'fill="{text_colour}" stroke="{fill}" stroke-width="3" paint-order="stroke">{escape(state.code)}</text>'
         )
         if count is not None:
             parts.append(

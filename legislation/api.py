@@ -20,6 +20,7 @@ from meetings.selectors import Quarter
 from proteja_site.api import RESPONSE_400, RESPONSE_401, RESPONSE_403, RESPONSE_404
 
 from . import services
+from .filters import NetworkFilter
 from .models import FederalLaw, Network, State
 from .palermo import PALERMO_ELEMENTS
 from .selectors import (
@@ -167,8 +168,8 @@ class FederalLawViewSet(viewsets.ReadOnlyModelViewSet):
 class NetworkViewSet(viewsets.ModelViewSet):
     serializer_class = NetworkSerializer
     permission_classes = [LegislationAccess]
+    filterset_class = NetworkFilter
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
-    filter_backends: list = []
 
     def get_queryset(self) -> QuerySet[Network]:
         return networks_visible_to(self.request.user).prefetch_related("organizations").order_by("name", "id")

@@ -128,3 +128,14 @@ def test_the_list_takes_the_same_queries_however_many(
     add(30)
     with django_assert_num_queries(3 + NO_DOOR):
         assert client.get(URL).json()["count"] == 32
+
+
+def test_filters_kind_and_state(api_as, partner, seeded):
+    client = api_as(partner)
+
+    assert client.get(URL, {"kind": "mou"}).json()["count"] == 3
+    assert [network["name"] for network in client.get(URL, {"state": "COA"}).json()["results"]] == [
+        "Coahuila anti-TIP network"
+    ]
+    assert list(client.get(URL, {"kind": "pact"}).json()) == ["kind"]
+    assert list(client.get(URL, {"state": "XXX"}).json()) == ["state"]

@@ -219,3 +219,16 @@ def test_the_history_cannot_be_rewritten_by_the_application(api_as, program_staf
         with pytest.raises(ProgrammingError, match="permission denied"), transaction.atomic():
             rewrite()
     assert StateChange.objects.get().source == "Gaceta"
+
+
+def test_refusals_in_spanish_when_asked(api_as, program_staff, states):
+    client = api_as(program_staff)
+
+    response = client.patch(f"{URL}SON/", {"tip_law_status": "approved"}, format="json", HTTP_ACCEPT_LANGUAGE="es")
+    assert response.json() == {"source": ["Cite la fuente de este cambio."]}
+    response = client.get(URL, {"quarter": "2007-Q9"}, HTTP_ACCEPT_LANGUAGE="es")
+    assert response.json() == {"quarter": ["Indique un trimestre como AAAA-QN, por ejemplo 2007-Q4."]}
+    response = client.patch(
+        f"{URL}SON/", {"palermo_elements": {"acts": 1}, "source": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="es"
+    )
+    assert response.json() == {"palermo_elements": ["Cada elemento del Protocolo de Palermo es verdadero o falso."]}

@@ -301,7 +301,7 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
 
     for table in report["annex2"]:
         layout = annex2_layout(table)
-        sheet = workbook.create_sheet(_sheet_title(f"Annex 2 {layout['shelter']}"))
+        sheet = workbook.create_sheet(_sheet_title(f"Annex 2 {layout['shelter'] or 'national'}"))
         sheet.append([layout["name"]])
         sheet.append([f"Agreement Number: {layout['agreement_number']}"])
         sheet.append([layout["year_label"], *layout["months"], "TOTAL"])
@@ -353,7 +353,7 @@ def report_csv(report: dict[str, Any], table: str) -> str:
                          for row in annex1["rows"])  # fmt: skip
     elif table.startswith("annex2-"):
         slug = table.removeprefix("annex2-")
-        annex2 = next((item for item in report["annex2"] if item["shelter"] == slug), None)
+        annex2 = next((item for item in report["annex2"] if _annex2_name(item) == slug), None)
         if annex2 is None:
             raise KeyError(table)
         layout = annex2_layout(annex2)
@@ -372,7 +372,12 @@ def report_csv(report: dict[str, Any], table: str) -> str:
 
 
 def csv_table_names(report: dict[str, Any]) -> list[str]:
-    return [*CSV_TABLES[:-1], *(f"annex2-{table['shelter']}" for table in report["annex2"])]
+    return [*CSV_TABLES[:-1], *(f"annex2-{_annex2_name(table)}" for table in report["annex2"])]
+
+
+def _annex2_name(table: dict[str, Any]) -> str:
+    """A shelter's slug, or "national" for the national table (`"shelter": None`)."""
+    return table["shelter"] or "national"
 
 
 def report_csv_zip(report: dict[str, Any]) -> bytes:

@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce
 from django.utils import translation
 
 from indicators.partners import partner_tables, suppression_k, suppression_note
-from indicators.tables import build_annex2_table
+from indicators.tables import build_annex2_table, build_national_table
 from meetings.annex1 import TABLE_COMPONENTS, TABLE_TITLES, format_annex1_date, state_label
 from meetings.models import Component
 from meetings.selectors import Quarter, meetings_in_quarter
@@ -233,16 +233,24 @@ def quarterly_report_data(*, quarter: Quarter, number: int | None = None) -> dic
 
     Queries, whatever the number of meetings: 1 cost share, 2 meeting summary
     (per component, states), 1 Annex 1 rows, 1 shelters, then per shelter with an
-    agreement the Annex 2 table's own (see `indicators.tables.build_annex2_table`).
+    agreement the Annex 2 table's own (see `indicators.tables.build_annex2_table`), and
+    the national table's 2 (`build_national_table`) when there is a shelter.
+
+    The national table (`"shelter": None`) comes last among the Annex 2 tables, after the shelters it
+    adds up, from the first agreement start to the quarter's end.
     """
     number = default_report_number(quarter) if number is None else number
+    shelters = report_shelters(quarter=quarter)
     # The report is in English, whatever language the request came in (the tables' checks follow their language).
     annex2 = [
         build_annex2_table(
             shelter=shelter, first_month=shelter.agreement_start, last_month=quarter.last_month, language="en"
         )
-        for shelter in report_shelters(quarter=quarter)
+        for shelter in shelters
     ]
+    if shelters:
+        first = min(shelter.agreement_start for shelter in shelters)
+        annex2.append(build_national_table(first_month=first, last_month=quarter.last_month, language="en"))
     return {
         "quarter": str(quarter),
         "number": number,

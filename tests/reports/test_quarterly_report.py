@@ -91,7 +91,10 @@ def test_annex1_is_laid_out_as_in_the_seed(seed_report):
 
 def test_annex2_runs_from_the_agreement_start_to_the_quarters_end(seed_report):
     tables = {table["shelter"]: table for table in seed_report["annex2"]}
-    assert set(tables) == {"casa-alianza", "alternativas-pacificas", "casa-de-las-mercedes", "ciam"}
+    # The national table (`"shelter": None`) last, after the shelters it adds up.
+    assert set(tables) == {"casa-alianza", "alternativas-pacificas", "casa-de-las-mercedes", "ciam", None}
+    assert seed_report["annex2"][-1]["shelter"] is None
+    assert tables[None]["months"][0] == "2007-05"
     casa = tables["casa-alianza"]
     assert casa["months"] == ["2007-05", "2007-06", "2007-07", "2007-08", "2007-09", "2007-10", "2007-11", "2007-12"]
     served = next(row for row in casa["rows"] if row["key"] == "victims_served")
@@ -101,14 +104,14 @@ def test_annex2_runs_from_the_agreement_start_to_the_quarters_end(seed_report):
 def test_the_report_takes_a_fixed_number_of_queries(seed_meetings, django_assert_num_queries, shelter_a):
     # 1 cost share per shelter (two subqueries), 2 meeting summary (per component; states),
     # 1 Annex 1 rows, 1 shelters with an agreement, then per shelter (one here) the Annex 2
-    # table's 2: stored values and locked months.
-    with django_assert_num_queries(7):
+    # table's 2: stored values and locked months; and the national table's 2: sums, shelters reporting.
+    with django_assert_num_queries(9):
         quarterly_report_data(quarter=Q4, number=7)
     Meeting.objects.bulk_create(
         Meeting(component=Component.NETWORKS, start_date=date(2007, 12, 1), end_date=date(2007, 12, 1), topic=f"m{n}")
         for n in range(200)
     )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(9):
         report = quarterly_report_data(quarter=Q4, number=7)
     assert report["summary"]["totals"]["meetings"] == 257
 

@@ -9,6 +9,10 @@ secondary_victims_served`...), the origins that add up to the TIP victims, and t
 national table that adds every shelter's cell of a row and month. A published sum
 with exactly one hidden cell gives that cell away, so more cells are hidden with it
 (*complementary* cells) until no published equation has exactly one hidden cell.
+The checks' inequalities (`tip_victims_served <= victims_served`, the TIP crimes
+within and covering the TIP victims...) narrow hidden cells too, so each small
+count's range, as a reader works it out from every relation and counts >= 0, must
+still hold 0 and k; more cells are hidden until it does.
 
 The equations are arranged so that the hiding can be decided month by month:
 
@@ -26,8 +30,8 @@ The equations are arranged so that the hiding can be decided month by month:
   small count; `hidden_cells` then completes the distinct totals' own sums.
 
 `hidden_cells` is the algorithm and knows nothing of Annex 2: cells are any
-hashable names, equations are sets of cells whose values are bound by one linear
-relation (a sum), and it returns the hidden cells.
+hashable names, equations are `(total, *parts)`, inequalities `(smaller, larger)`
+sums, and it returns the hidden cells.
 """
 
 from __future__ import annotations

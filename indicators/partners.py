@@ -76,22 +76,55 @@ def partner_tables(tables: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     for table in tables:
         suppressed = suppression.suppress_table(table, hidden=hidden, k=k)
         suppressed["checks"] = _checks_without_hidden_counts(suppressed)
+        _flags_without_hidden_cells(suppressed)
         shown.append(suppressed)
     return shown
 
 
+# A failed inequality says which side is larger: beside a hidden cell, that bounds it.
+INEQUALITY_CHECKS = frozenset(
+    {
+        "tip_victims_within_victims",
+        "new_victims_within_victims",
+        "tip_crime_within_tip_victims",
+        "tip_crimes_cover_tip_victims",
+    }
+)
+
+
 def _checks_without_hidden_counts(table: dict[str, Any]) -> list[dict[str, Any]]:
-    """A failed check names its numbers ("origins sum to 2 but..."): where one is hidden, it says so instead."""
+    """The failed checks partners read: one that names a hidden cell's row says nothing of its numbers
+    ("origins sum to 2 but...") and, if it is an inequality (which would bound the hidden cell), is left out."""
     checks = []
     with translation.override(table.get("language", "en")):
         for failure in table.get("checks", []):
             if set(failure["rows"]) & suppression.hidden_rows_of(table, failure["month"]):
+                if failure["check"] in INEQUALITY_CHECKS:
+                    continue
                 failure = {
                     **failure,
                     "message": gettext("This check fails; its counts are too small to show to partners."),
                 }
             checks.append(failure)
     return checks
+
+
+def _flags_without_hidden_cells(table: dict[str, Any]) -> None:
+    """A hidden cell is flagged neither `failing` nor `differs`, and a cell is flagged `failing` only for a
+    check partners read (a flag left by a check left out would say that check fails)."""
+    months = list(table["months"])
+    failing: set[tuple[str, str]] = {
+        (key, failure["month"]) for failure in table["checks"] if failure["month"] for key in failure["rows"]
+    }
+    for row in table["rows"]:
+        hidden = row["suppressed"]
+        if "failing" in row:
+            row["failing"] = [
+                (row["key"], month) in failing and not suppressed
+                for month, suppressed in zip(months, hidden, strict=True)
+            ]
+        if "differs" in row:
+            row["differs"] = [flag and not suppressed for flag, suppressed in zip(row["differs"], hidden, strict=True)]
 
 
 def suppression_note(k: int, language: str = "en") -> str:

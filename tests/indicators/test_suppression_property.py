@@ -21,6 +21,7 @@ from indicators.suppression import hidden_in_months, suppress_table
 PARTS = {indicator.key: indicator.parts for indicator in INDICATORS if indicator.parts}
 BASE_KEYS = [indicator.key for indicator in INDICATORS if not indicator.parts and indicator.key != "tip_victims_served"]
 ORIGINS = ["origin_mexican", "origin_central_american", "origin_usa", "origin_other"]
+CRIMES = [indicator.key for indicator in INDICATORS if indicator.key.startswith("tip_crime_")]
 PEOPLE = {indicator.key for indicator in INDICATORS if indicator.people}
 KEYS = [indicator.key for indicator in INDICATORS]
 MONTHS = ["2007-01", "2007-02", "2007-03", "2007-04"]
@@ -44,7 +45,17 @@ def annex2_tables(draw):
             if draw(st.integers(0, 9)) == 0:
                 continue  # nothing stored for the shelter that month
             cells = {key: (None if draw(st.integers(0, 19)) == 0 else draw(count)) for key in BASE_KEYS}
-            cells["tip_victims_served"] = present_sum(cells[key] for key in ORIGINS)
+            cells["tip_victims_served"] = tip = present_sum(cells[key] for key in ORIGINS)
+            if draw(st.integers(0, 9)) and tip is not None:
+                # Mostly a month that passes the checks' inequalities: each crime within the TIP victims,
+                # the crimes covering them, the TIP and the new victims within the victims served.
+                crimes = [key for key in CRIMES if cells[key] is not None]
+                for key in crimes:
+                    cells[key] = draw(st.integers(0, tip))
+                if len(crimes) == len(CRIMES) and sum(cells[key] for key in crimes) < tip:
+                    cells[crimes[0]] += tip - sum(cells[key] for key in crimes)
+                if cells["victims_served"] is not None:
+                    cells["victims_served"] = max(tip, cells["new_victims"] or 0) + draw(count)
             for total, parts in PARTS.items():
                 cells[total] = present_sum(cells[part] for part in parts)
             universe[month][shelter] = cells
@@ -158,6 +169,101 @@ def solve(cells, equations):
     return worked_out
 
 
+# The checks' inequalities within a month of a table (annex2-indicators.md): sum(smaller) <= sum(larger).
+INEQUALITIES = [
+    (["tip_victims_served"], ["victims_served"]),
+    (["new_victims"], ["victims_served"]),
+    *(([crime], ["tip_victims_served"]) for crime in CRIMES),
+    (["tip_victims_served"], CRIMES),
+]
+
+
+def published_inequalities(tables, cells, truth):
+    """Every inequality a reader knows of the published tables, as `(smaller, larger)` lists of cells: the
+    checks' inequalities in each month of each table (made when every cell has a value, and known to hold
+    when the table passes them), and a distinct total between each of its months and its TOTAL."""
+    inequalities = []
+
+    def known(names):
+        return all(name in cells and (cells[name][0] is not None or cells[name][1]) for name in names)
+
+    for table in tables:
+        name = table["shelter"]
+        for month in table["months"]:
+            for smaller, larger in INEQUALITIES:
+                small = [(name, key, month) for key in smaller]
+                large = [(name, key, month) for key in larger]
+                if known(small + large) and sum(truth[c] for c in small) <= sum(truth[c] for c in large):
+                    inequalities.append((small, large))
+        if name is None:
+            continue
+        for key in PEOPLE:
+            distinct = (name, key, "DISTINCT")
+            if not known([distinct]):
+                continue
+            for column in [*table["months"], "TOTAL"]:
+                if known([(name, key, column)]):
+                    pair = (
+                        ([(name, key, column)], [distinct])
+                        if column != "TOTAL"
+                        else ([distinct], [(name, key, column)])
+                    )
+                    inequalities.append(pair)
+    return inequalities
+
+
+def reader_ranges(cells, equations, inequalities):
+    """Each hidden cell's range [low, high] as a reader with a pencil bounds it: every sum and inequality
+    written as `sum(coefficient * cell) <= bound`, every count >= 0, bounds narrowed pass after pass."""
+    infinity = float("inf")
+    ranges = {name: ([0, infinity] if hidden else [value, value]) for name, (value, hidden) in cells.items()}
+    rows = []
+    for total, *parts in equations:
+        rows.append({total: 1, **{part: -1 for part in parts}})  # total - parts <= 0
+        rows.append({total: -1, **{part: 1 for part in parts}})  # parts - total <= 0
+    for smaller, larger in inequalities:
+        row = dict.fromkeys(larger, -1)
+        for name in smaller:
+            row[name] = row.get(name, 0) + 1
+        rows.append(row)
+    for _ in range(1000):
+        changed = False
+        for row in rows:
+            # sum(a * x) <= 0: each term is at most minus the least the others can add.
+            least = {name: (a * ranges[name][0] if a > 0 else a * ranges[name][1]) for name, a in row.items()}
+            whole = sum(least.values())
+            for name, a in row.items():
+                if not cells[name][1]:
+                    continue
+                rest = (
+                    whole - least[name]
+                    if least[name] != -infinity
+                    else sum(value for other, value in least.items() if other != name)
+                )
+                if rest == -infinity or rest != rest:
+                    continue
+                if a > 0 and -rest / a < ranges[name][1]:
+                    ranges[name][1] = -rest / a
+                    changed = True
+                elif a < 0 and -rest / a > ranges[name][0]:
+                    ranges[name][0] = -rest / a
+                    changed = True
+        if not changed:
+            break
+    return ranges
+
+
+def true_values(truth):
+    values = {}
+    for table in truth.values():
+        for row in table["rows"]:
+            for month, value in zip(table["months"], row["values"], strict=True):
+                values[(table["shelter"], row["key"], month)] = value
+            values[(table["shelter"], row["key"], "TOTAL")] = row["total"]
+            values[(table["shelter"], row["key"], "DISTINCT")] = row["distinct_total"]
+    return values
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tables=annex2_tables(), k=st.integers(1, 8))
 def test_no_small_count_shown_and_none_worked_out(tables, k):
@@ -191,6 +297,16 @@ def test_no_small_count_shown_and_none_worked_out(tables, k):
     cells, equations = published_equations(published)
     worked_out = solve(cells, equations)
     assert not worked_out, sorted(worked_out, key=str)[:5]
+
+    # With the inequalities too, every small hidden count could still be 0 and could still be k.
+    values = true_values(truth)
+    ranges = reader_ranges(cells, equations, published_inequalities(published, cells, values))
+    narrowed = {
+        name: (values[name], ranges[name])
+        for name, (_value, hidden) in cells.items()
+        if hidden and 1 <= values[name] < k and not (ranges[name][0] <= 0 and ranges[name][1] >= k)
+    }
+    assert not narrowed, sorted(narrowed.items(), key=str)[:5]
 
 
 @settings(max_examples=40, deadline=None)

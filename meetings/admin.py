@@ -44,7 +44,12 @@ class QuarterListFilter(admin.SimpleListFilter):
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         years = Meeting.objects.dates("start_date", "year", order="DESC")
-        return [(f"{year.year}-Q{number}", f"{year.year}-Q{number}") for year in years for number in (4, 3, 2, 1)]
+        # The value stays 2007-Q4 (the API's); the label is the reader's (2007-T4 in Spanish, for trimestre).
+        return [
+            (f"{year.year}-Q{number}", _("%(year)s-Q%(number)s") % {"year": year.year, "number": number})
+            for year in years
+            for number in (4, 3, 2, 1)
+        ]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
         from .selectors import Quarter, meetings_in_quarter

@@ -61,4 +61,4 @@ def test_the_reports_failed_checks_stay_in_english_with_spanish_active():
 
     messages = [check["message"] for table in report["annex2"] for check in table["checks"]]
     assert len(messages) == 3
-    assert all(" but tip_victims_served = " in message for message in messages)
+    assert all(" but “Number of TIP victims” is " in message for message in messages)

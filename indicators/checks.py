@@ -24,7 +24,7 @@ from django.utils import formats, translation
 from django.utils.text import get_text_list
 from django.utils.translation import gettext, gettext_noop
 
-from .catalogue import INDICATORS, INDICATORS_BY_KEY
+from .catalogue import INDICATORS, indicator_label
 
 TIP_CRIME_KEYS = [indicator.key for indicator in INDICATORS if indicator.section == "tip_crime"]
 ORIGIN_KEYS = [indicator.key for indicator in INDICATORS if indicator.section == "national_origin"]
@@ -33,17 +33,8 @@ TOTAL_ROWS = {indicator.key: indicator.parts for indicator in INDICATORS if indi
 Cells = Sequence[int | None]
 
 
-def _label(key: str) -> str:
-    """A row by its catalogue label in the active language (its key when the catalogue has no such row)."""
-    indicator = INDICATORS_BY_KEY.get(key)
-    if indicator is None:
-        return key
-    spanish = (translation.get_language() or "").startswith("es")
-    return indicator.label_es if spanish else indicator.label_en
-
-
 def _quoted(key: str) -> str:
-    return gettext("“%(label)s”") % {"label": _label(key)}
+    return gettext("“%(label)s”") % {"label": indicator_label(key)}
 
 
 def _said(name: str, value: object) -> object:
@@ -51,7 +42,7 @@ def _said(name: str, value: object) -> object:
     if name.endswith("_rows"):
         return get_text_list([_quoted(key) for key in value], gettext("and"))  # type: ignore[attr-defined]
     if name.endswith("_labels"):
-        return get_text_list([_label(key) for key in value], gettext("and"))  # type: ignore[attr-defined]
+        return get_text_list([indicator_label(key) for key in value], gettext("and"))  # type: ignore[attr-defined]
     if name.endswith("_row"):
         return _quoted(str(value))
     return value

@@ -27,7 +27,8 @@ def test_program_staff_see_the_seed_table_with_failing_cells_and_sparklines(impo
     response = staff_client.get(TABLE_URL, {"shelter": "ciam", "start": "2007-05", "end": "2007-12"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Number of victims that received services including TIP victims" in html
+    # In the reader's language (Spanish by default) when no language is asked for.
+    assert "Número de víctimas que recibieron servicios, incluidas las víctimas de trata" in html
     assert "<svg" in html and "<polyline" in html
     assert "failing" in html and "imported" in html
     assert "2007-12 🔒" in html
@@ -135,4 +136,5 @@ def test_a_locks_page_shows_its_drift(shelter_a, staff_client):
     # Locked before any recompute stored the month: every row the records give is drift.
     response = staff_client.get(reverse("admin:shelters_monthlock_change", args=[lock.pk]))
     assert response.status_code == 200
-    assert "<td>victims_served</td><td>—</td><td>1</td>" in response.content.decode()
+    label = "Número de víctimas que recibieron servicios, incluidas las víctimas de trata"
+    assert f"<td>{label}</td><td>—</td><td>1</td>" in response.content.decode()

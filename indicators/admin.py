@@ -54,7 +54,7 @@ class ProgramStaffOnly(admin.ModelAdmin):
         return False
 
 
-def sparkline(values: list[int | None], *, width: int = 120, height: int = 24) -> SafeString:
+def sparkline(values: list[int | None], *, width: int = 96, height: int = 24) -> SafeString:
     """A row over the months as an inline SVG polyline; a missing month breaks the line."""
     present = [value for value in values if value is not None]
     if not present:
@@ -149,7 +149,11 @@ class Annex2PageForm(forms.Form):
 def annex2_page(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not is_program_admin(request):
         raise PermissionDenied
-    form = Annex2PageForm(request.GET or None)
+    data = request.GET.copy() if request.GET else None
+    if data is not None and not data.get("lang"):
+        # The chooser says what the table is in: the reader's language unless another was asked for.
+        data["lang"] = reader_language()
+    form = Annex2PageForm(data)
     context: dict[str, Any] = {
         **model_admin.admin_site.each_context(request),
         "title": _("Annex 2 table"),

@@ -96,7 +96,7 @@ class DatesField(forms.Field):
 
 class MeetingAdminForm(forms.ModelForm):
     dates = DatesField(
-        label=_("dates"),
+        label=_("Days it met"),
         required=False,
         help_text=_(
             "Only when it did not meet every day from the start date to the end date: each day it met. "

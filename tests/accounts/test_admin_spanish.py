@@ -152,7 +152,7 @@ def spanish_crawl(client, start):
     return pages
 
 
-@pytest.mark.parametrize("persona", ["program_staff", "superuser_with_role"])
+@pytest.mark.parametrize("persona", ["program_staff", "superuser_with_role", "operator"])
 def test_no_admin_page_says_english_in_spanish(request, world, admin_as, persona):  # noqa: F811
     client = admin_as(request.getfixturevalue(persona))
     whole, sequences = english_phrases()

@@ -92,6 +92,7 @@ def test_the_days_are_date_pickers_not_a_raw_list(staff_client):
 
     pickers = re.findall(r'<input type="date" name="dates"[^>]*>', html)
     assert len(pickers) >= 3
+    assert '<label for="id_dates">Días en que se reunió:</label>' in html
     assert "[]" not in re.sub(r"<script.*?</script>", "", html, flags=re.S)
     assert 'name="dates"' not in html.replace('<input type="date" name="dates"', "")
 

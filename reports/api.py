@@ -11,17 +11,18 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import renderers, viewsets
+from rest_framework import renderers, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
@@ -252,9 +253,19 @@ class QuarterlyReportView(APIView):
         raw = request.query_params.get("number")
         if raw in (None, ""):
             return None
-        if not raw.isdigit() or not 1 <= int(raw) <= 999:
+        # ASCII digits only: str.isdigit() also takes "²", which int() refuses.
+        if not re.fullmatch(r"[0-9]{1,3}", raw) or not 1 <= int(raw) <= 999:
             raise ValidationError({"number": [_("Give the report number as a whole number from 1 to 999.")]})
         return int(raw)
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> tuple[Any, str]:
+        try:
+            return super().perform_content_negotiation(request, force=force)
+        except Http404:
+            # DRF's answer to an unknown `?format=` is a 404; it is bad input.
+            request.accepted_renderer = renderers.JSONRenderer()
+            request.accepted_media_type = renderers.JSONRenderer.media_type
+            raise ValidationError({"format": [_("Give json, html, docx, xlsx or csv.")]}) from None
 
     def handle_exception(self, exc: Exception) -> Response:
         # Errors are JSON whatever file was asked for.
@@ -278,6 +289,22 @@ def _download(content: bytes, content_type: str, name: str) -> HttpResponse:
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+# A section's text as DRF checks any text field: no NUL character, no lone surrogate (neither can be stored),
+# and a bound on its length (the seed's longest section has under 6,000 characters).
+SECTION_TEXT = serializers.CharField(allow_blank=True, trim_whitespace=False, max_length=50_000)
+
+
+def _unstorable_texts(value: dict[str, str]) -> list[str]:
+    """What is wrong with a section's texts, each message naming its field; empty when they can be stored."""
+    problems = []
+    for name in sorted(value):
+        try:
+            SECTION_TEXT.run_validation(value[name])
+        except ValidationError as error:
+            problems += [f"{name}: {message}" for message in error.detail]
+    return problems
 
 
 class QuarterlyNarrativeView(APIView):
@@ -318,12 +345,15 @@ class QuarterlyNarrativeView(APIView):
             wrong = sorted(
                 name for name, text in value.items() if name in services.NARRATIVE_FIELDS and not isinstance(text, str)
             )
+            unstorable = _unstorable_texts(value) if not unknown and not wrong else []
             if unknown:
                 errors[key] = [
                     _("Unknown field(s): %(names)s; give text_es and/or text_en.") % {"names": ", ".join(unknown)}
                 ]
             elif wrong:
                 errors[key] = [_("The text must be a string: %(names)s.") % {"names": ", ".join(wrong)}]
+            elif unstorable:
+                errors[key] = unstorable
             else:
                 sections[key] = value
         if errors:

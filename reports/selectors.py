@@ -26,6 +26,7 @@ from meetings.selectors import Quarter, meetings_in_quarter
 from shelters.models import Membership, Role, Shelter, User
 from shelters.seed import SEED_SHELTERS
 
+from .legislation_parts import legislation_parts, networks_parts
 from .models import CostShareContribution, Disbursement, QuarterlyNarrative, QuarterlyReportCover, Section
 
 ZERO = Decimal("0.00")
@@ -287,7 +288,10 @@ _ANNEX1_WORDS = [
 # {"kind": "html", "title", "html", "text"} (the printable page shows `html`, e.g. an SVG map, which must be
 # a SafeString rendered from a template; the files print `text`). The legislation app's law table and map
 # go under "legislation".
-SECTION_PARTS: dict[str, list[Callable[[Quarter, str], list[dict[str, Any]]]]] = {}
+SECTION_PARTS: dict[str, list[Callable[[Quarter, str], list[dict[str, Any]]]]] = {
+    "legislation": [legislation_parts],
+    "networks": [networks_parts],
+}
 REPORT_LANGUAGES = ("en", "es")
 
 

@@ -18,12 +18,14 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.admin import GroupAdmin
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -33,12 +35,56 @@ from shelters.models import User
 from . import selectors, services
 from .addresses import client_address
 from .models import Invitation
+from .third_party import model_name
 
 # Second-factor devices hold secrets (the TOTP key and its QR code, the static backup codes): no admin page
 # shows or makes them. The apps come before `accounts` in INSTALLED_APPS, so their admins are registered by now.
 for _device in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_device):
         admin.site.unregister(_device)
+
+
+# Django stores a permission's name in English ("Can add API token"): said from its codename instead.
+PERMISSION_ACTIONS = {
+    "add": gettext_noop("Can add %(model)s"),
+    "change": gettext_noop("Can change %(model)s"),
+    "delete": gettext_noop("Can delete %(model)s"),
+    "view": gettext_noop("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """ "Cuentas y acceso | token de la API | Puede añadir token de la API": app, model, what it allows."""
+    model = permission.content_type.model_class()
+    if model is None:
+        return str(permission)
+    action = permission.codename.split("_", 1)[0]
+    said = (
+        gettext(PERMISSION_ACTIONS[action]) % {"model": model_name(model)}
+        if action in PERMISSION_ACTIONS and permission.codename == f"{action}_{model._meta.model_name}"
+        else gettext(permission.name)
+    )
+    return f"{model._meta.app_config.verbose_name} | {model_name(model)} | {said}"
+
+
+class PermissionsInTheReadersLanguage:
+    """A ModelAdmin mixin: the permission pickers list each permission by `permission_label`."""
+
+    def formfield_for_manytomany(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)  # type: ignore[misc]
+        if field is not None and db_field.related_model is Permission:
+            field.queryset = field.queryset.select_related("content_type")
+            field.label_from_instance = permission_label
+        return field
+
+
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class ReadersLanguageGroupAdmin(PermissionsInTheReadersLanguage, GroupAdmin):
+    pass
 
 
 def _role_choices(current: str) -> list[tuple[str, str]]:
@@ -90,7 +136,7 @@ class ProgramRoleFilter(admin.SimpleListFilter):
 
 
 @admin.register(User)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(PermissionsInTheReadersLanguage, admin.ModelAdmin):
     form = AccountForm
     list_display = ("username", "role", "first_name", "last_name", "is_active", "last_login")
     list_filter = (ProgramRoleFilter, "is_active")

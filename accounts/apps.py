@@ -8,3 +8,6 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import schema, signals  # noqa: F401  (token scheme for OpenAPI; password events into the trail)
+        from .third_party import name_third_party_apps
+
+        name_third_party_apps()

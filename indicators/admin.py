@@ -22,6 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from proteja_site.api import MONTH_INVALID, parse_month
@@ -30,6 +31,7 @@ from shelters.models import Shelter
 
 from . import locks
 from .admin_national import national_page
+from .catalogue import INDICATORS, indicator_label
 from .models import IndicatorValue, MonthLock, MonthSubmission
 from .selectors import locked_month_drift
 from .tables import build_annex2_table, range_problem, table_range
@@ -52,7 +54,7 @@ class ProgramStaffOnly(admin.ModelAdmin):
         return False
 
 
-def sparkline(values: list[int | None], *, width: int = 120, height: int = 24) -> SafeString:
+def sparkline(values: list[int | None], *, width: int = 96, height: int = 24) -> SafeString:
     """A row over the months as an inline SVG polyline; a missing month breaks the line."""
     present = [value for value in values if value is not None]
     if not present:
@@ -87,14 +89,34 @@ def _blank(value: int | None) -> str:
     return "—" if value is None else str(value)
 
 
+def reader_language() -> str:
+    return "es" if (get_language() or "").startswith("es") else "en"
+
+
+class IndicatorFilter(admin.SimpleListFilter):
+    """By row, each named by its label in the reader's language (the field's choices are the donor's English)."""
+
+    title = _("indicator")
+    parameter_name = "indicator"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(indicator.key, indicator_label(indicator.key)) for indicator in INDICATORS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        return queryset.filter(indicator=self.value()) if self.value() else queryset
+
+
 class Annex2PageForm(forms.Form):
     shelter = forms.ModelChoiceField(queryset=Shelter.objects.all(), to_field_name="slug", label=_("Shelter"))
     start = forms.CharField(label=_("From (YYYY-MM)"), required=False)
     end = forms.CharField(label=_("To (YYYY-MM)"), required=False)
-    # Each language by its own name, as language choosers do.
-    lang = forms.ChoiceField(
-        label=_("Language"), choices=[("en", "English"), ("es", "Español")], required=False, initial="en"
-    )
+    # The table's language: the reader's unless another is asked for (the donor reads the English table). The
+    # languages are named in the reader's language, like everything else on the page ("Inglés" in Spanish).
+    lang = forms.ChoiceField(label=_("Language"), choices=[("en", _("English")), ("es", _("Spanish"))], required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["lang"].initial = reader_language()
 
     def _month(self, name: str) -> date | None:
         raw = self.cleaned_data.get(name)
@@ -127,7 +149,11 @@ class Annex2PageForm(forms.Form):
 def annex2_page(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     if not is_program_admin(request):
         raise PermissionDenied
-    form = Annex2PageForm(request.GET or None)
+    data = request.GET.copy() if request.GET else None
+    if data is not None and not data.get("lang"):
+        # The chooser says what the table is in: the reader's language unless another was asked for.
+        data["lang"] = reader_language()
+    form = Annex2PageForm(data)
     context: dict[str, Any] = {
         **model_admin.admin_site.each_context(request),
         "title": _("Annex 2 table"),
@@ -140,7 +166,7 @@ def annex2_page(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResp
             shelter=shelter,
             first_month=form.cleaned_data["first"],
             last_month=form.cleaned_data["last"],
-            language=form.cleaned_data.get("lang") or "en",
+            language=form.cleaned_data.get("lang") or reader_language(),
         )
         locked = set(table["locked_months"])
         locked_dates = [parse_month(month) for month in table["locked_months"]]
@@ -184,11 +210,19 @@ def annex2_page(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResp
 class IndicatorValueAdmin(ProgramStaffOnly):
     """Stored values, read only: computed ones are rewritten by the aggregation, imported ones by the import."""
 
-    list_display = ("shelter", "month", "indicator", "value", "source", "updated_at")
-    list_filter = ("source", "shelter", "indicator")
+    list_display = ("shelter", "month", "indicator_name", "value", "source", "updated_at")
+    list_filter = ("source", "shelter", IndicatorFilter)
+    fields = ("shelter", "month", "indicator_name", "value", "source", "updated_at")
     date_hierarchy = "month"
     list_select_related = ("shelter",)
     change_list_template = "admin/indicators/indicatorvalue/change_list.html"
+
+    @admin.display(description=_("indicator"), ordering="indicator")
+    def indicator_name(self, value: IndicatorValue) -> str:
+        return indicator_label(value.indicator)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return self.fields
 
     def get_urls(self) -> list:
         return [
@@ -293,7 +327,7 @@ class MonthLockAdmin(ShelterMonthAdmin):
             format_html_join(
                 "",
                 "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
-                ((row["indicator"], _blank(row["stored"]), _blank(row["current"])) for row in rows),
+                ((indicator_label(row["indicator"]), _blank(row["stored"]), _blank(row["current"])) for row in rows),
             ),
         )
 

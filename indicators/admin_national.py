@@ -36,7 +36,9 @@ class NationalPageForm(forms.Form):
     start = forms.CharField(label=gettext_lazy("From (YYYY-MM)"), required=False)
     end = forms.CharField(label=gettext_lazy("To (YYYY-MM)"), required=False)
     lang = forms.ChoiceField(
-        label=gettext_lazy("Language"), choices=[("es", "Español"), ("en", "English")], required=False
+        label=gettext_lazy("Language"),
+        choices=[("es", gettext_lazy("Spanish")), ("en", gettext_lazy("English"))],
+        required=False,
     )
 
     def _month(self, name: str) -> date | None:

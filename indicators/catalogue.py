@@ -267,3 +267,15 @@ INDICATORS_BY_KEY: dict[str, Indicator] = {indicator.key: indicator for indicato
 INDICATOR_KEYS: list[str] = [indicator.key for indicator in INDICATORS]
 ORDER: dict[str, int] = {key: position for position, key in enumerate(INDICATOR_KEYS, start=1)}
 INDICATOR_CHOICES: list[tuple[str, str]] = [(indicator.key, indicator.label_en) for indicator in INDICATORS]
+
+
+def indicator_label(key: str, language: str | None = None) -> str:
+    """A row's label in `language` (default: the active one): Spanish for "es…", English otherwise; the key
+    itself for a key the catalogue does not hold."""
+    from django.utils import translation
+
+    indicator = INDICATORS_BY_KEY.get(key)
+    if indicator is None:
+        return key
+    language = language or translation.get_language() or ""
+    return indicator.label_es if language.startswith("es") else indicator.label_en

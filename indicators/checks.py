@@ -5,10 +5,13 @@ one in a test are checked alike. A failure is listed with shelter, month and row
 never fixed. A cell that is missing (None) is not 0: a check that needs it is
 skipped for that month rather than failed.
 
-A failure's `message` is English, whatever language is active: `import_annex2` prints
-it, and scripts and reviewers read that output. What the API, the admin and the web
-pages show (`as_dict()["message"]`, `localized_message`) is the same message in the
-active language; it is marked here with `gettext_noop` and translated when asked for.
+A failure says itself in words: the month by its name and year ("In October 2007, ...";
+"In the period, ..." for the TOTAL column) and the rows by their catalogue labels, never
+their keys. Its `message` is English, whatever language is active: `import_annex2` prints
+it, and scripts and reviewers read that output. What the API, the admin and the web pages
+show (`as_dict()["message"]`, `localized_message`) is the same sentence in the active
+language: the template is marked with `gettext_noop`, and the labels and the month name are
+chosen when it is said.
 """
 
 from __future__ import annotations
@@ -17,15 +20,42 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.utils import formats, translation
+from django.utils.text import get_text_list
 from django.utils.translation import gettext, gettext_noop
 
-from .catalogue import INDICATORS
+from .catalogue import INDICATORS, indicator_label
 
 TIP_CRIME_KEYS = [indicator.key for indicator in INDICATORS if indicator.section == "tip_crime"]
 ORIGIN_KEYS = [indicator.key for indicator in INDICATORS if indicator.section == "national_origin"]
 TOTAL_ROWS = {indicator.key: indicator.parts for indicator in INDICATORS if indicator.is_total}
 
 Cells = Sequence[int | None]
+
+
+def _quoted(key: str) -> str:
+    return gettext("“%(label)s”") % {"label": indicator_label(key)}
+
+
+def _said(name: str, value: object) -> object:
+    """A parameter as the sentence says it: `*_row` is one row's quoted label, `*_rows` a list of rows'."""
+    if name.endswith("_rows"):
+        return get_text_list([_quoted(key) for key in value], gettext("and"))  # type: ignore[attr-defined]
+    if name.endswith("_labels"):
+        return get_text_list([indicator_label(key) for key in value], gettext("and"))  # type: ignore[attr-defined]
+    if name.endswith("_row"):
+        return _quoted(str(value))
+    return value
+
+
+def _say(template: str, month: date | None, params: Mapping[str, object]) -> str:
+    """The sentence in the active language."""
+    if month is None:
+        period = gettext("In the period")
+    else:
+        period = gettext("In %(month)s") % {"month": formats.date_format(month, "YEAR_MONTH_FORMAT")}
+    said = {name: _said(name, value) for name, value in params.items()}
+    return gettext(template) % {**said, "period": period}
 
 
 @dataclass(frozen=True)
@@ -37,7 +67,8 @@ class CheckFailure:
     rows: tuple[str, ...]
     # In English, whatever language is active (see the module's docstring).
     message: str
-    # The message's msgid (marked with gettext_noop) and its values, to say it in the active language.
+    # The message's msgid (marked with gettext_noop) and its values (row keys for `*_row`/`*_rows`/`*_labels`),
+    # to say it in the active language.
     template: str = field(default="", compare=False)
     params: Mapping[str, object] = field(default_factory=dict, compare=False)
 
@@ -45,13 +76,15 @@ class CheckFailure:
     def make(
         cls, *, shelter: str, month: date | None, check: str, rows: Sequence[str], template: str, **params: object
     ) -> CheckFailure:
-        """A failure whose message is `template % params`: English as `message`, translatable through `template`."""
+        """A failure said by `template`: in English as `message`, in the active language through `template`."""
+        with translation.override("en"):
+            message = _say(template, month, params)
         return cls(
             shelter=shelter,
             month=month,
             check=check,
             rows=tuple(rows),
-            message=template % params,
+            message=message,
             template=template,
             params=params,
         )
@@ -61,7 +94,9 @@ class CheckFailure:
         """The message in the active language (English when no translation is active or known)."""
         if not self.template:
             return self.message
-        return gettext(self.template) % self.params
+        if translation.get_language() is None:
+            return self.message
+        return _say(self.template, self.month, self.params)
 
     @property
     def month_label(self) -> str:
@@ -106,10 +141,12 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
             fail(
                 "total_equals_parts",
                 (total_key, *parts),
-                gettext_noop("%(total_row)s = %(total)s but %(part_rows)s = %(parts_sum)s"),
+                gettext_noop(
+                    "%(period)s, %(total_row)s is %(total)s but its parts, %(part_rows)s, add up to %(parts_sum)s."
+                ),
                 total_row=total_key,
                 total=total,
-                part_rows=" + ".join(parts),
+                part_rows=parts,
                 parts_sum=sum(part_values),
             )
 
@@ -120,7 +157,11 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
         fail(
             "tip_victims_within_victims",
             ("tip_victims_served", "victims_served"),
-            gettext_noop("tip_victims_served = %(tip_victims)s exceeds victims_served = %(victims)s"),
+            gettext_noop(
+                "%(period)s, %(tip_row)s is %(tip_victims)s, more than %(victims_row)s, which is %(victims)s."
+            ),
+            tip_row="tip_victims_served",
+            victims_row="victims_served",
             tip_victims=tip_victims,
             victims=victims,
         )
@@ -128,7 +169,11 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
         fail(
             "new_victims_within_victims",
             ("new_victims", "victims_served"),
-            gettext_noop("new_victims = %(new_victims)s exceeds victims_served = %(victims)s"),
+            gettext_noop(
+                "%(period)s, %(new_row)s is %(new_victims)s, more than %(victims_row)s, which is %(victims)s."
+            ),
+            new_row="new_victims",
+            victims_row="victims_served",
             new_victims=new_victims,
             victims=victims,
         )
@@ -140,7 +185,11 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
                 fail(
                     "tip_crime_within_tip_victims",
                     (key, "tip_victims_served"),
-                    gettext_noop("%(crime_row)s = %(crime)s exceeds tip_victims_served = %(tip_victims)s"),
+                    gettext_noop(
+                        "%(period)s, the TIP crime %(crime_row)s counts %(crime)s victims, more than %(tip_row)s, "
+                        "which is %(tip_victims)s."
+                    ),
+                    tip_row="tip_victims_served",
                     crime_row=key,
                     crime=value,
                     tip_victims=tip_victims,
@@ -151,8 +200,12 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
             fail(
                 "tip_crimes_cover_tip_victims",
                 (*TIP_CRIME_KEYS, "tip_victims_served"),
-                gettext_noop("%(crime_rows)s = %(crimes_sum)s is less than tip_victims_served = %(tip_victims)s"),
-                crime_rows=" + ".join(TIP_CRIME_KEYS),
+                gettext_noop(
+                    "%(period)s, the TIP crimes (%(crime_labels)s) add up to %(crimes_sum)s, fewer than "
+                    "%(tip_row)s, which is %(tip_victims)s."
+                ),
+                crime_labels=TIP_CRIME_KEYS,
+                tip_row="tip_victims_served",
                 crimes_sum=sum(known),
                 tip_victims=tip_victims,
             )
@@ -162,8 +215,12 @@ def check_month(*, shelter: str, month: date, cells: Mapping[str, int | None]) -
             fail(
                 "origins_sum_to_tip_victims",
                 (*ORIGIN_KEYS, "tip_victims_served"),
-                gettext_noop("%(origin_rows)s = %(origins_sum)s but tip_victims_served = %(tip_victims)s"),
-                origin_rows=" + ".join(ORIGIN_KEYS),
+                gettext_noop(
+                    "%(period)s, the national origins (%(origin_labels)s) add up to %(origins_sum)s but "
+                    "%(tip_row)s is %(tip_victims)s."
+                ),
+                origin_labels=ORIGIN_KEYS,
+                tip_row="tip_victims_served",
                 origins_sum=sum(origins),
                 tip_victims=tip_victims,
             )
@@ -184,8 +241,10 @@ def check_totals(*, shelter: str, values: Mapping[str, Cells], totals: Mapping[s
                     month=None,
                     check="total_equals_sum_of_months",
                     rows=(key,),
-                    template=gettext_noop("TOTAL of %(row)s = %(total)s but its months sum to %(months_sum)s"),
-                    row=key,
+                    template=gettext_noop(
+                        "%(period)s, the TOTAL of %(total_row)s is %(total)s but its months add up to %(months_sum)s."
+                    ),
+                    total_row=key,
                     total=total,
                     months_sum=months_sum,
                 )

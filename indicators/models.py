@@ -24,7 +24,9 @@ class IndicatorValue(models.Model):
     imported value may both exist for one cell; tables show the imported one.
     """
 
-    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="indicator_values")
+    shelter = models.ForeignKey(
+        Shelter, on_delete=models.CASCADE, related_name="indicator_values", verbose_name=_("shelter")
+    )
     month = models.DateField(_("month"))
     indicator = models.CharField(_("indicator"), max_length=40, choices=INDICATOR_CHOICES)
     value = models.IntegerField(_("value"), null=True, blank=True)
@@ -66,7 +68,9 @@ class MonthSubmission(models.Model):
     after approval can be shown. Unlocking returns it with the reason as its comment.
     """
 
-    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="month_submissions")
+    shelter = models.ForeignKey(
+        Shelter, on_delete=models.CASCADE, related_name="month_submissions", verbose_name=_("shelter")
+    )
     month = models.DateField(_("month"))
     status = models.CharField(
         _("status"),
@@ -75,10 +79,17 @@ class MonthSubmission(models.Model):
         default=MonthStatus.SUBMITTED,
     )
     submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("submitted by")
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("reviewed by"),
     )
     # Program staff's words to the shelter when they return the month (or unlock it): never a case record.
     comment = models.TextField(_("comment"), blank=True)
@@ -118,7 +129,7 @@ class MonthCompleteness(models.Model):
     `aggregate_indicators`), so that program staff read numbers, never a record.
     """
 
-    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="+")
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="+", verbose_name=_("shelter"))
     month = models.DateField(_("month"))
     # Primary victims open in the month with no nationality recorded.
     without_nationality = models.PositiveIntegerField(_("cases without nationality"), default=0)

@@ -1,4 +1,4 @@
-"""Filters of the meetings list: component, quarter (`2007-Q4`), state."""
+"""Filters of the meetings list: component, quarter (`2007-Q4`, or `2007-T4` as Spanish writes it), state."""
 
 from __future__ import annotations
 
@@ -31,7 +31,9 @@ class QuarterFilter(django_filters.Filter):
 
 class MeetingFilter(django_filters.FilterSet):
     component = django_filters.ChoiceFilter(choices=Component.choices)
-    quarter = QuarterFilter(method="filter_quarter", help_text="A quarter as YYYY-QN, e.g. 2007-Q4.")
+    quarter = QuarterFilter(
+        method="filter_quarter", help_text="A quarter as YYYY-QN (or YYYY-TN), e.g. 2007-Q4 or 2007-T4."
+    )
     state = django_filters.ChoiceFilter(choices=STATE_CHOICES)
     organization = django_filters.ModelChoiceFilter(field_name="organizations", queryset=Organization.objects.all())
 

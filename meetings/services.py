@@ -125,3 +125,43 @@ def organization_delete(*, actor: User | None, organization: Organization, chann
     """Only from admin: the API has no DELETE for organizations. Its meetings stay, without it."""
     audit_write(actor=actor, action=AuditAction.DELETE, record=organization, channel=channel)
     organization.delete()
+
+
+@transaction.atomic
+def organizations_merge(
+    *, actor: User | None, keep: Organization, others: Iterable[Organization], channel: str = ""
+) -> Organization:
+    """Merge duplicates ("DIF Oaxaca" and "DIF of Oaxaca") into `keep`, in one transaction: every meeting that
+    lists one of `others` lists `keep` instead, `keep` takes an acronym or sector it lacks from them (nothing
+    recorded is lost), then the others are deleted. Every step is in the audit trail."""
+    others = [organization for organization in others if organization.pk != keep.pk]
+    if not others:
+        return keep
+    other_ids = [organization.pk for organization in others]
+    # Locked in a fixed order, so that two merges over the same rows wait for each other instead of deadlocking.
+    list(Organization.objects.select_for_update().filter(pk__in=[keep.pk, *other_ids]).order_by("pk"))
+    through = Meeting.organizations.through
+    moved = list(Meeting.objects.filter(organizations__in=other_ids).distinct().order_by("pk"))
+    already = set(through.objects.filter(organization_id=keep.pk).values_list("meeting_id", flat=True))
+    through.objects.bulk_create(
+        [through(meeting_id=meeting.pk, organization_id=keep.pk) for meeting in moved if meeting.pk not in already]
+    )
+    through.objects.filter(organization_id__in=other_ids).delete()
+    for meeting in moved:
+        audit_write(actor=actor, action=AuditAction.CHANGE, record=meeting, fields=["organizations"], channel=channel)
+    filled = {
+        name: next((getattr(other, name) for other in others if getattr(other, name)), "")
+        for name in ("acronym", "sector")
+        if not getattr(keep, name)
+    }
+    changed = assign_fields(
+        keep, {name: value for name, value in filled.items() if value}, allowed={"acronym", "sector"}
+    )
+    if changed:
+        keep.full_clean()
+        keep.save()
+    audit_write(actor=actor, action=AuditAction.CHANGE, record=keep, fields=[*changed, "meetings"], channel=channel)
+    for organization in others:
+        audit_write(actor=actor, action=AuditAction.DELETE, record=organization, channel=channel)
+    Organization.objects.filter(pk__in=other_ids).delete()
+    return keep

@@ -589,10 +589,14 @@ class MonthLock(models.Model):
     (`MonthLocked`), and `indicators` reads it (the recompute skips it, the review sets it).
     """
 
-    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="month_locks")
+    shelter = models.ForeignKey(
+        Shelter, on_delete=models.CASCADE, related_name="month_locks", verbose_name=_("shelter")
+    )
     month = models.DateField(_("month"))
     locked_at = models.DateTimeField(_("locked at"), auto_now_add=True)
-    locked_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    locked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("locked by")
+    )
 
     class Meta:
         ordering = ["shelter", "month"]

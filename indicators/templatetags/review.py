@@ -11,9 +11,22 @@ from proteja_site.api import parse_month
 from shelters.models import Shelter
 
 from ..board import approved_drift, month_rows
-from ..models import MonthStatus
+from ..catalogue import indicator_label
+from ..models import MonthStatus, Source
 
 register = template.Library()
+
+
+@register.filter(name="indicator_label")
+def indicator_label_filter(key: str) -> str:
+    """An Annex 2 row by its label in the reader's language, never its key."""
+    return indicator_label(key)
+
+
+@register.filter
+def source_label(value: str) -> str:
+    """Where a value came from, in the reader's language ("computed" -> "Calculado a partir de los expedientes")."""
+    return dict(Source.choices).get(value, value)
 
 
 @register.inclusion_tag("admin/indicators/review_panel.html", takes_context=True)

@@ -27,10 +27,13 @@ def test_program_staff_see_the_seed_table_with_failing_cells_and_sparklines(impo
     response = staff_client.get(TABLE_URL, {"shelter": "ciam", "start": "2007-05", "end": "2007-12"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Number of victims that received services including TIP victims" in html
+    # In the reader's language (Spanish by default) when no language is asked for.
+    assert "Número de víctimas que recibieron servicios, incluidas las víctimas de trata" in html
     assert "<svg" in html and "<polyline" in html
     assert "failing" in html and "imported" in html
-    assert "2007-12 🔒" in html
+    # Each month's lock state in words in its header.
+    assert 'data-month="2007-12">2007-12<span class="lock-state is-locked">Bloqueado</span>' in html
+    assert '<th scope="col" class="month" data-month="2007-11">2007-11<span class="lock-state is-open">Abierto' in html
     # The two origin failures are listed with month and rows.
     assert "ciam 2007-06" in html and "ciam 2007-07" in html
     # No JavaScript from anywhere.
@@ -135,4 +138,15 @@ def test_a_locks_page_shows_its_drift(shelter_a, staff_client):
     # Locked before any recompute stored the month: every row the records give is drift.
     response = staff_client.get(reverse("admin:shelters_monthlock_change", args=[lock.pk]))
     assert response.status_code == 200
-    assert "<td>victims_served</td><td>—</td><td>1</td>" in response.content.decode()
+    label = "Número de víctimas que recibieron servicios, incluidas las víctimas de trata"
+    assert f"<td>{label}</td><td>—</td><td>1</td>" in response.content.decode()
+
+
+def test_the_table_opens_in_the_readers_language_and_says_so(imported_seed, staff_client):
+    params = {"shelter": "ciam", "start": "2007-05", "end": "2007-12"}
+
+    spanish = staff_client.get(TABLE_URL, params, HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    english = staff_client.get(TABLE_URL, params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Número de víctimas de trata" in spanish and '<option value="es" selected>Español</option>' in spanish
+    assert "Number of TIP victims" in english and '<option value="en" selected>English</option>' in english

@@ -16,7 +16,20 @@ from indicators.checks import check_month, check_table
 from indicators.models import MonthSubmission
 
 MAY = date(2007, 5, 1)
-ORIGINS = "origin_mexican + origin_central_american + origin_usa + origin_other"
+ORIGINS = "the national origins (Mexican, Central American, USA and Other)"
+ORIGENES = "los orígenes (Mexicana, Centroamericana, Estadounidense y Otra)"
+TIP = "“Number of TIP victims”"
+TRATA = "«Número de víctimas de trata»"
+
+
+def origins_en(month, origins, tip):
+    return f"In {month}, {ORIGINS} add up to {origins} but {TIP} is {tip}."
+
+
+def origins_es(month, origins, tip):
+    return f"En {month}, {ORIGENES} suman {origins}, pero {TRATA} es {tip}."
+
+
 ROWS = "origin_mexican, origin_central_american, origin_usa, origin_other, tip_victims_served"
 TABLE_URL = "/admin/indicators/indicatorvalue/annex2/"
 SEED_RANGE = {"from": "2007-05", "to": "2007-12"}
@@ -50,16 +63,28 @@ def test_a_failed_check_is_said_in_spanish_with_spanish_active_and_in_english_ot
     cells.update(origin_mexican=1)
     (failure,) = check_month(shelter="ciam", month=MAY, cells=cells)
 
+    spanish = origins_es("mayo de 2007", 1, 5)
+    english = origins_en("May 2007", 1, 5)
     with translation.override("es"):
-        assert failure.as_dict()["message"] == f"{ORIGINS} = 1, pero tip_victims_served = 5"
-        assert failure.localized_message == f"{ORIGINS} = 1, pero tip_victims_served = 5"
+        assert failure.as_dict()["message"] == spanish
+        assert failure.localized_message == spanish
         # The English message stays what it is: the import command prints it.
-        assert failure.message == f"{ORIGINS} = 1 but tip_victims_served = 5"
-        assert str(failure) == f"ciam 2007-05: {ORIGINS} = 1 but tip_victims_served = 5 [{ROWS}]"
+        assert failure.message == english
+        assert str(failure) == f"ciam 2007-05: {english} [{ROWS}]"
     with translation.override("en"):
-        assert failure.as_dict()["message"] == f"{ORIGINS} = 1 but tip_victims_served = 5"
+        assert failure.as_dict()["message"] == english
     with translation.override(None):
-        assert failure.as_dict()["message"] == f"{ORIGINS} = 1 but tip_victims_served = 5"
+        assert failure.as_dict()["message"] == english
+    # The fields the API carries are unchanged: rows by key, month as YYYY-MM.
+    with translation.override("en"):
+        carried = failure.as_dict()
+    assert carried == {
+        "shelter": "ciam",
+        "month": "2007-05",
+        "check": "origins_sum_to_tip_victims",
+        "rows": ROWS.split(", "),
+        "message": english,
+    }
 
 
 def test_every_check_has_its_spanish_message():
@@ -78,20 +103,38 @@ def test_every_check_has_its_spanish_message():
     with translation.override("en"):
         english = {failure.check: failure.as_dict()["message"] for failure in failures}
 
-    assert english["tip_victims_within_victims"] == "tip_victims_served = 5 exceeds victims_served = 2"
-    assert spanish["tip_victims_within_victims"] == "tip_victims_served = 5 es mayor que victims_served = 2"
-    assert spanish["new_victims_within_victims"] == "new_victims = 4 es mayor que victims_served = 2"
-    assert spanish["tip_crime_within_tip_victims"] == "tip_crime_other = 6 es mayor que tip_victims_served = 5"
-    assert spanish["tip_crimes_cover_tip_victims"].endswith(" = 0 es menor que tip_victims_served = 7")
-    assert spanish["total_equals_parts"] == (
-        "total_victims_served = 1, pero victims_served + secondary_victims_served = 2"
+    victims = "«Número de víctimas que recibieron servicios, incluidas las víctimas de trata»"
+    assert english["tip_victims_within_victims"] == (
+        "In May 2007, “Number of TIP victims” is 5, more than "
+        "“Number of victims that received services including TIP victims”, which is 2."
     )
-    assert spanish["total_equals_sum_of_months"] == "TOTAL de services_legal = 4, pero sus meses suman 3"
-    assert english["total_equals_sum_of_months"] == "TOTAL of services_legal = 4 but its months sum to 3"
+    assert spanish["tip_victims_within_victims"] == f"En mayo de 2007, {TRATA} es 5, más que {victims}, que es 2."
+    assert spanish["new_victims_within_victims"] == (
+        f"En mayo de 2007, «Número de víctimas nuevas que recibieron servicios» es 4, más que {victims}, que es 2."
+    )
+    assert spanish["tip_crime_within_tip_victims"] == (
+        f"En mayo de 2007, el delito de trata «Otro» cuenta 6 víctimas, más que {TRATA}, que es 5."
+    )
+    assert spanish["tip_crimes_cover_tip_victims"] == (
+        "En mayo de 2007, los delitos de trata (Turismo sexual, Trabajo forzado, Explotación sexual, "
+        f"Trabajo infantil y Otro) suman 0, menos que {TRATA}, que es 7."
+    )
+    assert spanish["origins_sum_to_tip_victims"] == origins_es("mayo de 2007", 1, 5)
+    assert spanish["total_equals_parts"] == (
+        f"En mayo de 2007, «Total de víctimas que recibieron servicios» es 1, pero sus partes, {victims} y "
+        "«Número de víctimas secundarias (hijas e hijos) que recibieron servicios», suman 2."
+    )
+    assert spanish["total_equals_sum_of_months"] == (
+        "En el periodo, el TOTAL de «Asesoría legal» es 4, pero sus meses suman 3."
+    )
+    assert english["total_equals_sum_of_months"] == (
+        "In the period, the TOTAL of “Legal Advice” is 4 but its months add up to 3."
+    )
     assert all(spanish[check] != english[check] for check in english)
-    # Only the words are translated: the row keys and the numbers are the same, in the same order.
+    # Words, not formulas: no row key is left in a sentence, and the numbers are the same, in the same order.
     for check in english:
-        assert re.findall(r"\w+_\w+|\d+", spanish[check]) == re.findall(r"\w+_\w+|\d+", english[check])
+        assert not re.search(r"\w+_\w+", spanish[check] + english[check]), check
+        assert re.findall(r"\d+", spanish[check]) == re.findall(r"\d+", english[check])
 
 
 @pytest.mark.django_db
@@ -103,9 +146,9 @@ def test_the_import_command_prints_the_same_english_with_spanish_active(seed_rep
     ciam = "Centro Integral de Atención a las Mujeres (CIAM) Cancún, A.C. (ciam)"
     assert out.getvalue().splitlines() == [
         "Check failed: Fundación Casa Alianza México, I.A.P. (casa-alianza), 2007-11 (November 2007): "
-        f"{ORIGINS} = 22 but tip_victims_served = 20; {rows}",
-        f"Check failed: {ciam}, 2007-06 (June 2007): {ORIGINS} = 2 but tip_victims_served = 1; {rows}",
-        f"Check failed: {ciam}, 2007-07 (July 2007): {ORIGINS} = 3 but tip_victims_served = 2; {rows}",
+        f"{origins_en('November 2007', 22, 20)}; {rows}",
+        f"Check failed: {ciam}, 2007-06 (June 2007): {origins_en('June 2007', 2, 1)}; {rows}",
+        f"Check failed: {ciam}, 2007-07 (July 2007): {origins_en('July 2007', 3, 2)}; {rows}",
     ]
 
 
@@ -117,12 +160,12 @@ def test_the_table_api_gives_the_failed_checks_in_the_language_asked(imported_se
     english = client.get(url, SEED_RANGE).json()["checks"]
 
     assert [check["message"] for check in spanish] == [
-        f"{ORIGINS} = 2, pero tip_victims_served = 1",
-        f"{ORIGINS} = 3, pero tip_victims_served = 2",
+        origins_es("junio de 2007", 2, 1),
+        origins_es("julio de 2007", 3, 2),
     ]
     assert [check["message"] for check in english] == [
-        f"{ORIGINS} = 2 but tip_victims_served = 1",
-        f"{ORIGINS} = 3 but tip_victims_served = 2",
+        origins_en("June 2007", 2, 1),
+        origins_en("July 2007", 3, 2),
     ]
     # ?lang= names the table's language: its checks follow it, whatever the client's Accept-Language.
     asked_english = client.get(url, {**SEED_RANGE, "lang": "en"}, HTTP_ACCEPT_LANGUAGE="es").json()["checks"]
@@ -136,16 +179,16 @@ def test_the_admin_table_page_in_spanish(imported_seed, client, program_staff):
     html = client.get(TABLE_URL, {**params, "lang": "es"}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Tabla del Anexo 2" in html
     assert "Idioma" in html
-    assert f"ciam 2007-06: {ORIGINS} = 2, pero tip_victims_served = 1" in html
+    assert f"ciam 2007-06: {origins_es('junio de 2007', 2, 1)}" in html
     assert 'aria-label="tendencia"' in html
 
     # One table, one language: the donor's English table keeps English checks on a Spanish page.
     english_table = client.get(TABLE_URL, {**params, "lang": "en"}, HTTP_ACCEPT_LANGUAGE="es").content.decode()
     assert "Tabla del Anexo 2" in english_table
-    assert f"ciam 2007-06: {ORIGINS} = 2 but tip_victims_served = 1" in english_table
+    assert f"ciam 2007-06: {origins_en('June 2007', 2, 1)}" in english_table
 
     english = client.get(TABLE_URL, params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert f"ciam 2007-06: {ORIGINS} = 2 but tip_victims_served = 1" in english
+    assert f"ciam 2007-06: {origins_en('June 2007', 2, 1)}" in english
     assert 'aria-label="trend"' in english
 
 

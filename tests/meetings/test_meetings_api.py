@@ -170,7 +170,7 @@ def test_program_staff_keep_meetings_in_admin(client, program_staff, caseworker_
     client.force_login(program_staff)
     response = client.post(
         "/admin/meetings/meeting/add/",
-        {"component": "networks", "start_date": "2007-12-13", "end_date": "2007-12-13", "dates": "[]",
+        {"component": "networks", "start_date": "2007-12-13", "end_date": "2007-12-13",
          "organizations": [cndh.pk], "topic": "Memorandum of Understanding", "state": "NAY",
          "participants_male": "27", "participants_female": "15", "subheading": ""},
     )  # fmt: skip
@@ -181,7 +181,7 @@ def test_program_staff_keep_meetings_in_admin(client, program_staff, caseworker_
     assert AuditEntry.objects.filter(record_type="meeting", channel="admin").exists()
     refused = client.post(
         "/admin/meetings/meeting/add/",
-        {"component": "networks", "start_date": "2007-12-13", "end_date": "2007-12-12", "dates": "[]",
+        {"component": "networks", "start_date": "2007-12-13", "end_date": "2007-12-12",
          "topic": "Backwards", "state": "NAY"},
     )  # fmt: skip
     assert refused.status_code == 200 and Meeting.objects.count() == 1

@@ -27,7 +27,7 @@ from shelters.models import AuditAction, Membership, Role, Shelter, User
 from shelters.selectors import is_coordinator_of
 
 from .models import IndicatorValue, MonthStatus, MonthSubmission
-from .services import lock_shelters_for_recompute, request_recompute
+from .services import lock_shelters_for_recompute, recompute_indicators
 
 logger = logging.getLogger(__name__)
 
@@ -167,8 +167,10 @@ def month_unlock(*, actor: User, shelter: Shelter, month: date, reason: str) -> 
         if review is None:
             review = MonthSubmission.objects.create(shelter=shelter, month=month, status=MonthStatus.RETURNED)
         review = _record_return(actor=actor, review=review, comment=reason, channel="unlock")
-        # The month follows its records again: bring its stored values up to date.
-        request_recompute(shelter_id=shelter.pk, months=[month])
+        # The month follows its records again: its stored values are brought up to date now, in this
+        # transaction (one shelter-month, counted through the aggregation path; program staff have no door
+        # to the case records' outbox).
+        recompute_indicators(first_month=month, last_month=month, shelter_id=shelter.pk)
     return True, _mail_return(review)
 
 

@@ -67,7 +67,8 @@ def request_recompute(*, shelter_id: int, months: Iterable[date]) -> None:
             )
             added = any(inserted for (inserted,) in cursor.fetchall())
     else:
-        # SQLite (the demo): the same upsert; whether a row was added is not told, so always nudge.
+        # SQLite (the demo, one writer at a time): which months are new, then the same upsert.
+        existing = RecomputeRequest.objects.filter(shelter_id=shelter_id, month__in=wanted).count()
         now = timezone.now()
         RecomputeRequest.objects.bulk_create(
             [RecomputeRequest(shelter_id=shelter_id, month=month, requested_at=now) for month in wanted],
@@ -75,7 +76,7 @@ def request_recompute(*, shelter_id: int, months: Iterable[date]) -> None:
             unique_fields=["shelter", "month"],
             update_fields=["requested_at"],
         )
-        added = True
+        added = existing < len(wanted)
     if added:
         # Many writes in one transaction (an import, a bulk create) send one nudge per shelter.
         _pending_shelters().add(shelter_id)

@@ -21,7 +21,7 @@ TEST_ENV := DEBUG=false \
 
 DEMO_ENV := DEBUG=true
 
-.PHONY: demo test test-role install venv-check lint migrations-check messages browser bench-api bench-indicators bench-search clean
+.PHONY: demo test test-role install venv-check lint migrations-check messages browser chaos backup-drill bench-api bench-indicators bench-search bench-freshness clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -72,8 +72,18 @@ migrations-check: install
 test-role: install
 	$(TEST_ENV) $(PY) manage.py create_application_role
 
-test: install messages browser lint test-role migrations-check
+test: install messages browser lint test-role migrations-check chaos
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Fault tests that kill things (about two minutes): a PostgreSQL cluster, a Redis, Celery workers and gunicorn
+# of their own (ports CHAOS_PG_PORT, CHAOS_REDIS_PORT, CHAOS_HTTP_PORT), stopped and killed mid-work.
+chaos: install
+	$(PY) tests/chaos/run.py
+
+# The backup drill on the database DATABASE_URL names (dumped as MIGRATION_DATABASE_URL's role): dump, restore
+# into a fresh database, check approved months' hashes and that personal fields decrypt, drop the copy.
+backup-drill: install
+	$(PY) manage.py backup_drill $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-output

@@ -88,11 +88,13 @@ def _staff_only(actor: User) -> None:
         raise PermissionDenied(_("Only program staff review months."))
 
 
-def approved_snapshot(*, shelter_id: int, month: date) -> tuple[dict[str, int | None], str]:
-    """The month's stored values ("indicator:source" -> value) and their SHA-256, over a canonical JSON."""
+def approved_snapshot(*, shelter_id: int, month: date, using: str = "default") -> tuple[dict[str, int | None], str]:
+    """The month's stored values ("indicator:source" -> value) and their SHA-256, over a canonical JSON
+    (`using`: another database, the backup drill's restored copy)."""
     values = {
         f"{indicator}:{source}": value
-        for indicator, source, value in IndicatorValue.objects.filter(shelter_id=shelter_id, month=month)
+        for indicator, source, value in IndicatorValue.objects.using(using)
+        .filter(shelter_id=shelter_id, month=month)
         .order_by()
         .values_list("indicator", "source", "value")
     }

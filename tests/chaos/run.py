@@ -419,8 +419,8 @@ def postgres_restarted_under_load(cluster: Cluster, directory: Path, seconds: fl
         thread.start()
     try:
         time.sleep(seconds / 3)
-        cluster.stop("immediate")
         phase[0] = "down"
+        cluster.stop("immediate")
         say("         PostgreSQL stopped (immediate: no clean shutdown)")
         time.sleep(seconds / 3)
         cluster.start()
@@ -439,6 +439,7 @@ def postgres_restarted_under_load(cluster: Cluster, directory: Path, seconds: fl
     with every_shelter_scope():
         saved = set(Service.objects.filter(pk__in=acknowledged).values_list("pk", flat=True))
     say(f"         answers by phase: {statuses}")
+    check(set(statuses["before"]) == {"201"}, "before the stop every write answered 201")
     check(
         len(acknowledged) > 0 and len(saved) == len(acknowledged),
         f"every acknowledged write is stored: {len(saved)} of {len(acknowledged)} (201) after the restart",

@@ -117,6 +117,20 @@ bench-indicators: install
 	$(BENCH_INDICATORS_ENV) $(PY) manage.py create_application_role
 	$(BENCH_INDICATORS_ENV) $(PY) manage.py bench_indicators $(BENCH_ARGS)
 
+# Seconds from a case-record write to its fresh Annex 2 value, with a real worker (started for the run) on Redis.
+FRESHNESS_DB ?= proteja_bench_freshness
+BENCH_FRESHNESS_ENV := $(BENCH_SECRETS) \
+	DATABASE_URL=postgres://proteja_app@127.0.0.1:5432/$(FRESHNESS_DB) \
+	MIGRATION_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(FRESHNESS_DB) \
+	CELERY_BROKER_URL=$${BENCH_CELERY_BROKER_URL:-redis://127.0.0.1:6379/14} \
+	CELERY_RESULT_BACKEND=$${BENCH_CELERY_BROKER_URL:-redis://127.0.0.1:6379/14}
+
+bench-freshness: install
+	createdb -h 127.0.0.1 -U postgres $(FRESHNESS_DB) 2>/dev/null || true
+	$(BENCH_FRESHNESS_ENV) $(PY) manage.py create_application_role
+	$(BENCH_FRESHNESS_ENV) $(PY) manage.py migrate --noinput -v 0
+	$(BENCH_FRESHNESS_ENV) $(PY) manage.py bench_freshness --start-worker $(BENCH_ARGS)
+
 # The case search and the duplicate check at 20,000 cases in one shelter (database proteja_bench_search).
 BENCH_SEARCH_ENV := $(BENCH_SECRETS) DATABASE_URL=postgres://postgres@127.0.0.1:5432/proteja_bench_search
 

@@ -548,3 +548,56 @@ def test_a_victims_tip_status_change_recomputes_their_charges_after_the_stay(db,
 
     # December lies outside the stay, yet its charges count by the victim's TIP status.
     assert stored(shelter)[DEC, "tip_victims_pressed_charges"] == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_write_committed_while_a_drain_counts_neither_waits_for_it_nor_is_lost(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("an in-memory SQLite test database refuses a second writer instead of waiting")
+    from tests.walls import past_the_wall, seeing
+
+    shelter = ShelterFactory()
+    with seeing(shelter.pk):
+        victim = VictimFactory(
+            shelter=shelter, intake_date=date(2007, 10, 2), exit_date=date(2007, 10, 30), exit_reason="other"
+        )
+    monkeypatch.setattr(tasks.drain_recompute_requests, "apply_async", lambda **kwargs: None)
+
+    def write() -> None:
+        with seeing(shelter.pk), transaction.atomic():
+            case_services.record_create(
+                actor=None, model=Service, data={"victim": victim, "date": date(2007, 10, 9), "category": "legal"}
+            )
+
+    write()
+    counted, release = threading.Event(), threading.Event()
+    real = indicator_services.recompute_indicators
+
+    def slow_recompute(**kwargs):
+        outcome = real(**kwargs)
+        counted.set()
+        assert release.wait(10)
+        return outcome
+
+    monkeypatch.setattr(indicator_services, "recompute_indicators", slow_recompute)
+    errors: list[BaseException] = []
+    drainer = threading.Thread(
+        target=lambda: errors.extend(run_in_threads(1, indicator_services.drain_recompute_requests))
+    )
+    drainer.start()
+    assert counted.wait(10)
+    started = time.monotonic()
+    write()  # while the drain holds its transaction open
+    waited = time.monotonic() - started
+    release.set()
+    drainer.join(10)
+    monkeypatch.setattr(indicator_services, "recompute_indicators", real)
+
+    assert errors == []
+    assert waited < 1
+    # The drain counted one service; the second write's request is still there, and the next drain counts it.
+    assert past_the_wall(lambda: stored(shelter)[OCT, "services_legal"]) == 1
+    assert past_the_wall(lambda: requests_of(shelter)) == {OCT}
+    past_the_wall(indicator_services.drain_recompute_requests)
+    assert past_the_wall(lambda: stored(shelter)[OCT, "services_legal"]) == 2
+    assert past_the_wall(lambda: requests_of(shelter)) == set()

@@ -190,18 +190,27 @@ def test_a_hung_redis_holds_a_sign_in_up_for_about_a_second(caseworker_a, passwo
 def broker_unreachable():
     """Celery on a real (non-eager) broker where nothing listens, as in production with Redis down; the
     app's configuration and its pool of broker connections are given back afterwards."""
+    from kombu import pools
+
     from proteja_site.celery import app
 
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "broker_transport_options")}
-    app.conf.update(task_always_eager=False, broker_url=f"redis://127.0.0.1:{free_port()}/0")
-    app.conf.broker_transport_options = {**saved["broker_transport_options"], "socket_connect_timeout": 0.5}
-    app._pool = None
-    try:
-        yield app
-    finally:
+    def forget_connections() -> None:
+        # Celery keeps a connection pool (app.pool) and a producer pool (app.amqp, from kombu's global pools):
+        # neither may keep pointing at the broker of another test.
         if app._pool is not None:
             app._pool.force_close_all()
         app._pool = None
+        app.amqp._producer_pool = None
+        pools.reset()
+
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "broker_transport_options")}
+    forget_connections()
+    app.conf.update(task_always_eager=False, broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    app.conf.broker_transport_options = {**saved["broker_transport_options"], "socket_connect_timeout": 0.5}
+    try:
+        yield app
+    finally:
+        forget_connections()
         app.conf.update(saved)
 
 

@@ -18,7 +18,6 @@ from indicators.models import IndicatorValue, MonthStatus, MonthSubmission
 from indicators.review import approved_snapshot
 from tests.factories import ShelterFactory, VictimFactory
 from tests.indicators.test_celery_worker import test_database_url
-from tests.walls import seeing
 
 OCT = date(2007, 10, 1)
 
@@ -32,8 +31,8 @@ pytestmark = [
 @pytest.fixture
 def approved_month():
     shelter = ShelterFactory()
-    with seeing(shelter.pk):
-        VictimFactory(shelter=shelter, intake_date=OCT, given_name="María", family_name="López", notes="Puebla")
+    # Made in its shelter's scope by the factory (tests/walls.py).
+    VictimFactory(shelter=shelter, intake_date=OCT, given_name="María", family_name="López", notes="Puebla")
     IndicatorValue.objects.create(shelter=shelter, month=OCT, indicator="victims_served", value=4, source="computed")
     values, digest = approved_snapshot(shelter_id=shelter.pk, month=OCT)
     return MonthSubmission.objects.create(

@@ -29,6 +29,7 @@ from shelters.admin import is_program_admin
 from shelters.models import Shelter
 
 from . import locks
+from .admin_national import national_page
 from .models import IndicatorValue, MonthLock, MonthSubmission
 from .selectors import locked_month_drift
 from .tables import build_annex2_table, range_problem, table_range
@@ -195,6 +196,11 @@ class IndicatorValueAdmin(ProgramStaffOnly):
                 "annex2/",
                 self.admin_site.admin_view(lambda request: annex2_page(self, request)),
                 name="indicators_annex2_table",
+            ),
+            path(
+                "national/",
+                self.admin_site.admin_view(lambda request: national_page(self, request)),
+                name="indicators_national_table",
             ),
             *super().get_urls(),
         ]

@@ -40,7 +40,16 @@ from .serializers import (
     MonthLockSerializer,
     MonthSubmissionSerializer,
 )
-from .tables import LANGUAGES, build_annex2_table, range_problem, table_csv, table_range, table_xlsx
+from .tables import (
+    LANGUAGES,
+    build_annex2_table,
+    build_national_table,
+    national_table_range,
+    range_problem,
+    table_csv,
+    table_range,
+    table_xlsx,
+)
 
 AnyRole = allow_roles(read=ALL_ROLES)
 
@@ -192,10 +201,14 @@ def table_language(request: Request) -> str:
     return _accept_language(request.META.get("HTTP_ACCEPT_LANGUAGE", "")) or "en"
 
 
-def table_months(request: Request, shelter: Shelter) -> tuple[date, date]:
-    """`from` and `to` (YYYY-MM); by default from the agreement's start to the current month."""
+def table_months(request: Request, shelter: Shelter | None) -> tuple[date, date]:
+    """`from` and `to` (YYYY-MM); by default from the agreement's start (the national table: the first
+    agreement start of any shelter) to the current month."""
     given_first, given_last = _month_param(request, "from"), _month_param(request, "to")
-    first, last = table_range(shelter=shelter, first_month=given_first, last_month=given_last)
+    if shelter is None:
+        first, last = national_table_range(first_month=given_first, last_month=given_last)
+    else:
+        first, last = table_range(shelter=shelter, first_month=given_first, last_month=given_last)
     problem = range_problem(first, last)
     if problem:
         raise ValidationError({"from" if given_first else "to": [problem]})
@@ -251,6 +264,41 @@ class Annex2TableView(FileFormatsMixin, APIView):
         if file_format in ("csv", "xlsx"):
             filename = f"annex2-{shelter.slug}-{first:%Y-%m}-{last:%Y-%m}.{file_format}"
             response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response
+
+
+NationalTableReaders = allow_roles(read=[Role.PROGRAM_STAFF, Role.PARTNER])
+
+
+@extend_schema(
+    parameters=[
+        OpenApiParameter(
+            "from", OpenApiTypes.STR, description="First month, YYYY-MM (default: the first agreement start)."
+        ),
+        OpenApiParameter("to", OpenApiTypes.STR, description="Last month, YYYY-MM (default: the current month)."),
+        OpenApiParameter("format", OpenApiTypes.STR, enum=["json", "csv", "xlsx"]),
+        OpenApiParameter("lang", OpenApiTypes.STR, enum=list(LANGUAGES), description="Labels; else Accept-Language."),
+    ],
+    responses={200: OpenApiTypes.OBJECT, 400: RESPONSE_400, **COMMON_ERROR_RESPONSES},
+)
+class NationalTableView(FileFormatsMixin, APIView):
+    """The national Annex 2 table: every shelter's stored values summed per row and month (`"shelter": null`),
+    with each row's `shelters_reporting`. Program staff read exact sums, partners with small counts hidden
+    jointly with every shelter's table; shelter staff get 403 (a sum over other shelters is not theirs)."""
+
+    permission_classes = [NationalTableReaders]
+
+    def get(self, request: Request) -> Response:
+        first, last = table_months(request, None)
+        table = build_national_table(first_month=first, last_month=last, language=table_language(request))
+        if reads_suppressed(request.user):
+            table = partner_tables([table])[0]
+        response = Response(table)
+        file_format = request.accepted_renderer.format
+        if file_format in ("csv", "xlsx"):
+            response["Content-Disposition"] = (
+                f'attachment; filename="annex2-national-{first:%Y-%m}-{last:%Y-%m}.{file_format}"'
+            )
         return response
 
 

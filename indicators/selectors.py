@@ -6,7 +6,7 @@ import calendar
 from collections.abc import Iterable
 from datetime import date
 
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
 
 from shelters.locks import locked_months
 from shelters.models import (
@@ -29,7 +29,7 @@ from shelters.scopes import counting_scope
 from shelters.selectors import case_shelter_ids
 
 from .catalogue import INDICATORS
-from .models import IndicatorValue, Source
+from .models import IndicatorValue, MonthLock, Source
 
 
 def first_records_month_annotations() -> dict[str, Subquery]:
@@ -71,6 +71,59 @@ def stored_values(*, shelter_id: int, first_month: date, last_month: date) -> li
         .order_by()
         .values_list("month", "indicator", "value", "source")
     )
+
+
+def shown_indicator_values(*, first_month: date, last_month: date) -> QuerySet[IndicatorValue]:
+    """Every shelter's shown cells in the range, as the tables show them: a shelter's imported value where one
+    exists (even a missing one), else its computed one. No query until read."""
+    imported = IndicatorValue.objects.filter(
+        shelter_id=OuterRef("shelter_id"),
+        month=OuterRef("month"),
+        indicator=OuterRef("indicator"),
+        source=Source.IMPORTED,
+    )
+    return (
+        IndicatorValue.objects.filter(month__gte=first_month, month__lte=last_month)
+        .exclude(Exists(imported), source=Source.COMPUTED)
+        .order_by()
+    )
+
+
+def national_values(*, first_month: date, last_month: date) -> list[tuple[date, str, int | None, int]]:
+    """The national table's cells: (month, indicator, sum, shelters) summed by PostgreSQL, one query.
+
+    Stored indicator values only (counts, no case record: no scope is needed to read them). Each shelter adds
+    the value its own table shows; a shelter with no value for the cell adds nothing. The sum is None
+    (missing, not 0) when no shelter has a value, and `shelters` is how many added one.
+    """
+    return list(
+        shown_indicator_values(first_month=first_month, last_month=last_month)
+        .values("month", "indicator")
+        .annotate(total=Sum("value"), shelters=Count("shelter_id", filter=Q(value__isnull=False)))
+        .values_list("month", "indicator", "total", "shelters")
+    )
+
+
+def national_reporting(*, first_month: date, last_month: date) -> dict[date, tuple[int, int]]:
+    """For each month of the range with a value: (shelters with at least one value, of those how many have the
+    month locked). One query."""
+    locked = MonthLock.objects.filter(shelter_id=OuterRef("shelter_id"), month=OuterRef("month"))
+    rows = (
+        shown_indicator_values(first_month=first_month, last_month=last_month)
+        .filter(value__isnull=False)
+        .values("month")
+        .annotate(
+            reporting=Count("shelter_id", distinct=True),
+            locked=Count("shelter_id", distinct=True, filter=Q(Exists(locked))),
+        )
+        .values_list("month", "reporting", "locked")
+    )
+    return {month: (reporting, locked_count) for month, reporting, locked_count in rows}
+
+
+def earliest_agreement_start() -> date | None:
+    """The first agreement start of any shelter (the national table's default first month). One query."""
+    return Shelter.objects.aggregate(first=Min("agreement_start"))["first"]
 
 
 def reads_every_table(user: User) -> bool:

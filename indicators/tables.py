@@ -1,4 +1,5 @@
-"""The Annex 2 table of one shelter over a range of months, as plain data, and its files.
+"""The Annex 2 table of one shelter over a range of months, as plain data, and its files; and the
+national table (`build_national_table`: every shelter summed, in the same shape).
 
 `build_annex2_table` is what the API, the reports, the web pages and the admin show:
 stored values only (the aggregation keeps them current), a fixed number of queries.
@@ -33,7 +34,14 @@ from .catalogue import INDICATORS, SECTIONS, SECTIONS_BY_KEY
 from .checks import check_table
 from .models import Source
 from .partners import suppression_note
-from .selectors import distinct_people_over_period, locked_months, stored_values
+from .selectors import (
+    distinct_people_over_period,
+    earliest_agreement_start,
+    locked_months,
+    national_reporting,
+    national_values,
+    stored_values,
+)
 
 LANGUAGES = ("en", "es")
 AGREEMENT_LABEL = {"en": "Agreement Number", "es": "Número de convenio"}
@@ -174,6 +182,106 @@ def build_annex2_table(
     }
 
 
+def national_table_range(*, first_month: date | None, last_month: date | None) -> tuple[date, date]:
+    """The national table's months when not given: from the first agreement start of any shelter (else the
+    last twelve months) to the current month."""
+    last = last_month or timezone.localdate().replace(day=1)
+    if first_month is not None:
+        return first_month, last
+    year_back = last.year * 12 + last.month - 1 - 11
+    return earliest_agreement_start() or date(year_back // 12, year_back % 12 + 1, 1), last
+
+
+def national_title(language: str) -> str:
+    with translation.override(language):
+        return gettext("National table: every shelter")
+
+
+def build_national_table(*, first_month: date, last_month: date, language: str = "en") -> dict[str, Any]:
+    """The national Annex 2 table: every shelter's stored values summed per row and month, in
+    `build_annex2_table`'s shape with `"shelter": None`, checked by the same checks.
+
+    A cell is the sum of the shelters that have a value for it (each adds what its own table shows:
+    imported where there is one, else computed), None when none has; the row's `shelters_reporting`
+    says how many added one, and the table's `shelters_reporting` how many shelters have any value
+    in each month. A month with some shelters missing is therefore the sum of those present, never
+    a guess for the others. `locked_months` are the months locked by every shelter reporting them.
+    There is no distinct-people column: a person moved between shelters is in two of them, and
+    counting people across shelters reads case records, which no request does.
+
+    Queries: the sums, and the shelters reporting and locked per month.
+    """
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {LANGUAGES}")
+    first_month, last_month = first_month.replace(day=1), last_month.replace(day=1)
+    months = months_between(first_month, last_month)
+    position = {month: index for index, month in enumerate(months)}
+    sums: dict[str, list[int | None]] = {indicator.key: [None] * len(months) for indicator in INDICATORS}
+    counts: dict[str, list[int]] = {indicator.key: [0] * len(months) for indicator in INDICATORS}
+    for month, key, total, shelters in national_values(first_month=first_month, last_month=last_month):
+        if key not in sums or month not in position:
+            continue
+        sums[key][position[month]], counts[key][position[month]] = total, shelters
+    reporting = national_reporting(first_month=first_month, last_month=last_month)
+
+    rows = []
+    for indicator in INDICATORS:
+        values = sums[indicator.key]
+        present = [value for value in values if value is not None]
+        section = SECTIONS_BY_KEY[indicator.section]
+        rows.append(
+            {
+                "key": indicator.key,
+                "section": indicator.section,
+                "section_label": section.label_es if language == "es" else section.label_en,
+                "label": indicator.label_es if language == "es" else indicator.label_en,
+                "people": indicator.people,
+                "is_total": indicator.is_total,
+                "values": values,
+                "total": sum(present) if present else None,
+                "distinct_total": None,
+                # A sum of shelters has no single source; each shelter's table shows its own.
+                "sources": [None] * len(months),
+                "computed_values": [None] * len(months),
+                "differs": [False] * len(months),
+                "failing": [False] * len(months),
+                "suppressed": [False] * len(months),
+                "total_suppressed": False,
+                "distinct_total_suppressed": False,
+                "shelters_reporting": counts[indicator.key],
+            }
+        )
+
+    failures = check_table(shelter="", months=months, values=sums)
+    rows_by_key = {row["key"]: row for row in rows}
+    for failure in failures:
+        if failure.month is not None:
+            for key in failure.rows:
+                rows_by_key[key]["failing"][position[failure.month]] = True
+
+    return {
+        "shelter": None,
+        "shelter_name": national_title(language),
+        "agreement_number": None,
+        "language": language,
+        "from": month_label(first_month),
+        "to": month_label(last_month),
+        "months": [month_label(month) for month in months],
+        "locked_months": [
+            month_label(month)
+            for month in months
+            if month in reporting and reporting[month][0] and reporting[month][1] == reporting[month][0]
+        ],
+        "shelters_reporting": [reporting.get(month, (0, 0))[0] for month in months],
+        "sections": [
+            {"key": section.key, "label": section.label_es if language == "es" else section.label_en}
+            for section in SECTIONS
+        ],
+        "rows": rows,
+        "checks": [{**check, "shelter": None} for check in _checks_in(language, failures)],
+    }
+
+
 def _checks_in(language: str, failures: list) -> list[dict[str, object]]:
     """The failed checks in the table's own language, whatever the request's: one table, one language."""
     with translation.override(language):
@@ -189,10 +297,11 @@ def table_lines(table: dict[str, Any]) -> list[tuple[str, list[Any], dict[str, A
     months = table["months"]
     lines: list[tuple[str, list[Any], dict[str, Any] | None]] = [
         ("title", [table.get("shelter_name") or table["shelter"]], None),
-        ("title", [f"{AGREEMENT_LABEL[language]}: {table.get('agreement_number') or ''}"], None),
-        ("blank", [], None),
-        ("header", ["", *months, "TOTAL"], None),
     ]
+    if table["shelter"] is not None:
+        # The national table is under every shelter's agreement: it has no number of its own.
+        lines.append(("title", [f"{AGREEMENT_LABEL[language]}: {table.get('agreement_number') or ''}"], None))
+    lines.extend([("blank", [], None), ("header", ["", *months, "TOTAL"], None)])
     section_labels = {section["key"]: section["label"] for section in table.get("sections", [])}
     current_section = None
     for row in table["rows"]:

@@ -21,8 +21,8 @@ class Quarter:
 
     @classmethod
     def parse(cls, text: str) -> Quarter:
-        """Read "2007-Q4" as Quarter(2007, 4); ValueError otherwise."""
-        match = re.fullmatch(r"(\d{4})-[Qq]([1-4])", (text or "").strip())
+        """Read "2007-Q4" (or the Spanish "2007-T4", trimestre) as Quarter(2007, 4); ValueError otherwise."""
+        match = re.fullmatch(r"(\d{4})-[QqTt]([1-4])", (text or "").strip())
         if not match or int(match[1]) < 1900:
             raise ValueError("Give a quarter as YYYY-QN, for example 2007-Q4.")
         return cls(int(match[1]), int(match[2]))

@@ -20,6 +20,8 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 _OWNER_KEYS = ("USER", "PASSWORD", "HOST", "PORT")
 
 AUDIT_TABLE = "shelters_auditentry"
+# Other histories the application only appends to and reads: each state's changes (legislation).
+APPEND_ONLY_TABLES = ("legislation_statechange",)
 # The audit chain's seals and its queue of entries to seal: only the owner's functions touch them
 # (shelters migration 0011), so the application role has no privilege on them at all.
 AUDIT_CHAIN_TABLES = ("shelters_auditseal", "shelters_auditunsealed")
@@ -63,9 +65,10 @@ def as_owner(connection: BaseDatabaseWrapper) -> Iterator[None]:
 
 
 def grant_application_role(connection: BaseDatabaseWrapper) -> None:
-    """What the application role may do: read and write the tables, but the audit trail only append
-    to and read (no UPDATE, DELETE or TRUNCATE), and the chain's seals nothing (the owner's functions
-    write and check them); no TRUNCATE anywhere, and no change of the schema.
+    """What the application role may do: read and write the tables, but the audit trail (and the states'
+    history, APPEND_ONLY_TABLES) only append to and read (no UPDATE, DELETE or TRUNCATE), and the chain's
+    seals nothing (the owner's functions write and check them); no TRUNCATE anywhere, and no change of the
+    schema.
 
     Run after every migrate (a post_migrate handler), so a table a migration adds is granted at once.
     """
@@ -84,6 +87,11 @@ def grant_application_role(connection: BaseDatabaseWrapper) -> None:
         cursor.execute(f"GRANT SELECT ON django_migrations TO {quoted}")
         cursor.execute(f"REVOKE ALL ON {AUDIT_TABLE} FROM {quoted}")
         cursor.execute(f"GRANT SELECT, INSERT ON {AUDIT_TABLE} TO {quoted}")
+        for table in APPEND_ONLY_TABLES:
+            cursor.execute("SELECT to_regclass(%s)", [table])
+            if cursor.fetchone()[0] is not None:
+                cursor.execute(f"REVOKE ALL ON {table} FROM {quoted}")
+                cursor.execute(f"GRANT SELECT, INSERT ON {table} TO {quoted}")
         for table in AUDIT_CHAIN_TABLES:
             # Not there before shelters migration 0011 (a migrate back to an older state).
             cursor.execute("SELECT to_regclass(%s)", [table])

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "accounts",
     "indicators",
     "meetings",
+    "legislation",
     "reports",
     "transfers",
 ]

@@ -11,6 +11,7 @@ api_v1 = [
     path("", include("shelters.api_urls")),
     path("", include("indicators.api_urls")),
     path("", include("meetings.api_urls")),
+    path("", include("legislation.api_urls")),
     path("", include("reports.api_urls")),
     path("", include("transfers.api_urls")),
 ]

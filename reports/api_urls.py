@@ -10,5 +10,10 @@ router.register("disbursements", api.DisbursementViewSet, basename="disbursement
 urlpatterns = [
     path("cost-share/<str:quarter>/", api.QuarterlyCostShareView.as_view(), name="cost-share-quarter"),
     path("reports/quarterly/<str:quarter>/", api.QuarterlyReportView.as_view(), name="quarterly-report"),
+    path(
+        "reports/quarterly/<str:quarter>/sections/",
+        api.QuarterlyNarrativeView.as_view(),
+        name="quarterly-report-sections",
+    ),
     *router.urls,
 ]

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.translation import gettext, gettext_noop
 
 from indicators.tables import table_lines
 
@@ -23,16 +24,34 @@ MONTH_NAMES = [
     "January", "February", "March", "April", "May", "June",
     "July", "August", "September", "October", "November", "December",
 ]  # fmt: skip
+MONTH_NAMES_ES = [
+    "enero", "febrero", "marzo", "abril", "mayo", "junio",
+    "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+]  # fmt: skip
 
-SUMMARY_COLUMNS = ["Component", "Meetings", "People reached", "Of whom counted by sex", "Male", "Female"]
-COST_SHARE_COLUMNS = [
-    "Shelter",
-    "Cost share (USD)",
-    "PROTEJA disbursed (USD)",
-    "50% match limit (USD)",
-    "Within the 50% match",
+# Marked for the catalogue; each format says them in the report's language (`report["language"]`).
+SUMMARY_COLUMNS = [
+    gettext_noop("Component"),
+    gettext_noop("Meetings"),
+    gettext_noop("People reached"),
+    gettext_noop("Of whom counted by sex"),
+    gettext_noop("Male"),
+    gettext_noop("Female"),
 ]
-CSV_TABLES = ["summary", "states", "cost_share", "table1", "table2", "table3", "table4", "annex2"]
+COST_SHARE_COLUMNS = [
+    gettext_noop("Shelter"),
+    gettext_noop("Cost share (USD)"),
+    gettext_noop("PROTEJA disbursed (USD)"),
+    gettext_noop("50% match limit (USD)"),
+    gettext_noop("Within the 50% match"),
+]
+CHECK_COLUMNS = [gettext_noop("Month"), gettext_noop("Check that fails")]
+CSV_TABLES = ["cover", "contents", "sections", "summary", "states", "cost_share", "table1", "table2", "table3",
+              "table4", "annex2"]  # fmt: skip
+
+
+def _words(words: list[str]) -> list[str]:
+    return [gettext(word) for word in words]
 
 
 def filename(report: dict[str, Any], extension: str) -> str:
@@ -42,16 +61,20 @@ def filename(report: dict[str, Any], extension: str) -> str:
 # --- shared layouts -----------------------------------------------------------------------------
 
 
+def _language(report: dict[str, Any]) -> str:
+    return report.get("language", "en")
+
+
 def summary_rows(report: dict[str, Any]) -> list[list[Any]]:
     summary = report["summary"]
     rows = [
-        [f"{row['label']} (Table {row['table']})", row["meetings"], row["participants"],
-         row["participants_with_sex_split"], row["male"], row["female"]]
+        [gettext("%(label)s (Table %(table)d)") % {"label": row["label"], "table": row["table"]}, row["meetings"],
+         row["participants"], row["participants_with_sex_split"], row["male"], row["female"]]
         for row in summary["components"]
     ]  # fmt: skip
     totals = summary["totals"]
     rows.append(
-        ["Total", totals["meetings"], totals["participants"], totals["participants_with_sex_split"],
+        [gettext("Total"), totals["meetings"], totals["participants"], totals["participants_with_sex_split"],
          totals["male"], totals["female"]]
     )  # fmt: skip
     return rows
@@ -61,18 +84,29 @@ def state_rows(report: dict[str, Any]) -> list[list[Any]]:
     return [[row["state"], row["name"], row["meetings"]] for row in report["summary"]["states"]]
 
 
+def _yes_no(value: bool) -> str:
+    return gettext("yes") if value else gettext("no")
+
+
 def cost_share_rows(report: dict[str, Any]) -> list[list[Any]]:
     cost_share = report["cost_share"]
     rows: list[list[Any]] = [
         [row["shelter_name"], row["cost_share_usd"], row["disbursed_usd"], row["match_limit_usd"],
-         "yes" if row["within_match"] else "no"]
+         _yes_no(row["within_match"])]
         for row in cost_share["shelters"]
     ]  # fmt: skip
     rows.append(
-        ["Total", cost_share["total_cost_share_usd"], cost_share["total_disbursed_usd"], None,
-         "yes" if cost_share["all_within_match"] else "no"]
+        [gettext("Total"), cost_share["total_cost_share_usd"], cost_share["total_disbursed_usd"], None,
+         _yes_no(cost_share["all_within_match"])]
     )  # fmt: skip
     return rows
+
+
+def cover_lines(report: dict[str, Any]) -> list[str]:
+    """The title page, line by line, as the seed's."""
+    cover = report["cover"]
+    return [cover["title"], cover["heading"], cover["period"], *cover["agreement_lines"], cover["submitted"],
+            *cover["disclaimer"]]  # fmt: skip
 
 
 def annex1_rows(table: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -87,18 +121,35 @@ def annex1_rows(table: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return lines
 
 
-def month_headings(months: list[str]) -> tuple[str, list[str]]:
+def _month_name(month: date, language: str) -> str:
+    return (MONTH_NAMES_ES if language == "es" else MONTH_NAMES)[month.month - 1]
+
+
+def month_headings(months: list[str], language: str = "en") -> tuple[str, list[str]]:
     """The corner and month headings of an Annex 2 table: "2007" and "May", "June"... as the seed
     prints them; over several years each month carries its year."""
     parsed = [date(int(month[:4]), int(month[5:7]), 1) for month in months]
     years = sorted({month.year for month in parsed})
     if len(years) <= 1:
-        return (str(years[0]) if years else ""), [MONTH_NAMES[month.month - 1] for month in parsed]
-    return f"{years[0]}–{years[-1]}", [f"{MONTH_NAMES[month.month - 1][:3]}. {month.year}" for month in parsed]
+        names = [_month_name(month, language).capitalize() for month in parsed]
+        return (str(years[0]) if years else ""), names
+    return f"{years[0]}–{years[-1]}", [
+        f"{_month_name(month, language).capitalize()[:3]}. {month.year}" for month in parsed
+    ]
 
 
-def annex2_layout(table: dict[str, Any]) -> dict[str, Any]:
-    corner, months = month_headings(table["months"])
+def check_month(month: str | None, language: str) -> str:
+    """A failed check's month in words: "October 2007" / "octubre de 2007"; the whole period for TOTAL."""
+    if not month:
+        return gettext("The whole period (TOTAL)")
+    parsed = date(int(month[:4]), int(month[5:7]), 1)
+    if language == "es":
+        return f"{_month_name(parsed, 'es')} de {parsed.year}"
+    return f"{_month_name(parsed, 'en')} {parsed.year}"
+
+
+def annex2_layout(table: dict[str, Any], language: str = "en") -> dict[str, Any]:
+    corner, months = month_headings(table["months"], language)
     lines = []
     for kind, cells, row in table_lines(table):
         if kind == "section":
@@ -123,32 +174,83 @@ def annex2_layout(table: dict[str, Any]) -> dict[str, Any]:
         shown.append(line)
     if shown and shown[-1]["kind"] == "section":
         shown.pop()
+    # The checks as the table carries them (its own language: `CheckFailure.as_dict()["message"]`), each
+    # with its month in words; a check over the whole period last.
+    checks = sorted(table.get("checks", []), key=lambda check: (check.get("month") is None, check.get("month") or ""))
     return {
-        "shelter": table["shelter"],
-        "name": table.get("shelter_name") or table["shelter"],
+        "shelter": table["shelter"] or "national",
+        "name": table.get("shelter_name") or table.get("title") or table["shelter"] or "",
         "agreement_number": table.get("agreement_number") or "",
         "year_label": corner,
         "months": months,
         "width": len(months) + 2,
         "lines": shown,
-        "checks": table.get("checks", []),
+        "checks": [
+            {"month": check_month(check.get("month"), language), "message": check["message"]} for check in checks
+        ],  # fmt: skip
     }
+
+
+def annex2_rows(layout: dict[str, Any]) -> list[list[Any]]:
+    """A laid-out Annex 2 table's header and lines as rows of cells (a section: its label alone)."""
+    rows: list[list[Any]] = [[layout["year_label"], *layout["months"], gettext("TOTAL")]]
+    for line in layout["lines"]:
+        if line["kind"] == "section":
+            rows.append([line["label"]])
+        else:
+            rows.append([line["label"], *line["values"], line["total"]])
+    return rows
+
+
+def section_paragraphs(section: dict[str, Any]) -> list[tuple[str, str]]:
+    """A section's blocks as (kind, text) lines for the files: "subheading", "paragraph", or "item"
+    (a list's items, numbered ones keeping their number)."""
+    lines: list[tuple[str, str]] = []
+    for block in section["blocks"]:
+        if block["kind"] in ("subheading", "paragraph"):
+            lines.append((block["kind"], block["text"]))
+        elif block["kind"] == "list":
+            lines += [("item", f"• {item}") for item in block["items"]]
+        else:
+            lines += [("item", f"{number}. {item}") for number, item in enumerate(block["items"], start=1)]
+    if not lines:
+        lines.append(("missing", gettext("Not written yet for this quarter.")))
+    return lines
+
+
+def part_rows(part: dict[str, Any]) -> list[list[Any]]:
+    """What another app adds to a section (`selectors.SECTION_PARTS`) as rows for the files."""
+    if part["kind"] == "table":
+        return [list(part["columns"]), *[list(row) for row in part["rows"]]]
+    return [[part.get("text", "")]]
+
+
+def _layouts(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [annex2_layout(table, _language(report)) for table in report["annex2"]]
 
 
 # --- HTML ---------------------------------------------------------------------------------------
 
 
-def report_html(report: dict[str, Any], *, csp_nonce: str | None = None) -> str:
-    """The printable page; served by the site, its <style> carries the answer's CSP nonce (saved to a file,
-    the page needs none)."""
-    with translation.override("en"):
+def report_context(report: dict[str, Any]) -> dict[str, Any]:
+    """What the page's body (reports/_report_body.html) needs: also the admin's preview."""
+    contents: list[dict[str, Any]] = []
+    for entry in report["contents"]:
+        if entry["level"] == 1 or not contents:
+            contents.append({**entry, "children": []})
+        else:
+            contents[-1]["children"].append(entry)
+    with translation.override(_language(report)):
+        return {"report": report, "annex2_tables": _layouts(report), "contents": contents}
+
+
+def report_html(report: dict[str, Any], *, csp_nonce: str | None = None, back_url: str | None = None) -> str:
+    """The printable page in the report's language; served by the site, its <style> carries the answer's CSP
+    nonce (saved to a file, the page needs none); `back_url`, a way back to where the reader came from."""
+    with translation.override(_language(report)):
         return render_to_string(
             "reports/quarterly_report.html",
-            {
-                "report": report,
-                "annex2_tables": [annex2_layout(table) for table in report["annex2"]],
-                "csp_nonce": csp_nonce,
-            },
+            {**report_context(report), "csp_nonce": csp_nonce, "back_url": back_url},
         )
 
 
@@ -156,39 +258,84 @@ def report_html(report: dict[str, Any], *, csp_nonce: str | None = None) -> str:
 
 
 def report_docx(report: dict[str, Any]) -> bytes:
+    with translation.override(_language(report)):
+        return _report_docx(report)
+
+
+def _report_docx(report: dict[str, Any]) -> bytes:
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
     from docx.shared import Pt
 
     document = Document()
+    document.core_properties.title = f"{report['title']} – {report['heading']}"
+    document.core_properties.language = _language(report)
     section = document.sections[0]
     section.orientation = WD_ORIENT.LANDSCAPE
     section.page_width, section.page_height = section.page_height, section.page_width
     document.styles["Normal"].font.name = "Times New Roman"
     document.styles["Normal"].font.size = Pt(10)
 
-    for text in (report["title"], report["heading"], report["period"]):
+    # The title page, as the seed's.
+    cover = report["cover"]
+    for text, size in [(cover["title"], 16), (cover["heading"], 14), (cover["period"], 14)]:
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = paragraph.add_run(text)
         run.bold = True
-        run.font.size = Pt(14)
+        run.font.size = Pt(size)
+    for text in [*cover["agreement_lines"], cover["submitted"]]:
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.add_run(text).bold = True
+    disclaimer = document.add_paragraph()
+    disclaimer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    disclaimer.add_run(" ".join(cover["disclaimer"])).italic = True
+    disclaimer.add_run().add_break(WD_BREAK.PAGE)
 
-    document.add_heading("Summary of the quarter", level=1)
-    document.add_heading("People reached and meetings, by component", level=2)
-    _docx_table(document, SUMMARY_COLUMNS, summary_rows(report))
-    document.add_heading(f"States reached: {report['summary']['states_reached']}", level=2)
-    document.add_paragraph(", ".join(f"{row[1]} ({row[2]})" for row in state_rows(report)) or "None.")
-    document.add_heading("Cost share", level=2)
-    _docx_table(document, COST_SHARE_COLUMNS, cost_share_rows(report))
+    document.add_heading(gettext("CONTENTS"), level=1)
+    for entry in report["contents"]:
+        paragraph = document.add_paragraph(entry["title"])
+        paragraph.paragraph_format.left_indent = Pt(18 * (entry["level"] - 1))
+    document.add_page_break()
+
+    for item in report["sections"]:
+        heading = document.add_heading(item["title"], level=1)
+        heading.paragraph_format.keep_with_next = True
+        for kind, text in section_paragraphs(item):
+            if kind == "subheading":
+                document.add_heading(text, level=3).paragraph_format.keep_with_next = True
+            elif kind == "item":
+                document.add_paragraph(text, style="List Paragraph")
+            elif kind == "missing":
+                document.add_paragraph().add_run(text).italic = True
+            else:
+                document.add_paragraph(text)
+        for part in item["parts"]:
+            document.add_heading(part["title"], level=2).paragraph_format.keep_with_next = True
+            rows = part_rows(part)
+            if part["kind"] == "table":
+                _docx_table(document, rows[0], rows[1:])
+            else:
+                document.add_paragraph(rows[0][0])
 
     document.add_page_break()
-    document.add_heading("ANNEX 1: RECORD OF MEETINGS", level=1)
+    document.add_heading(gettext("SUMMARY OF THE QUARTER IN FIGURES"), level=1)
+    document.add_heading(gettext("People reached and meetings, by component"), level=2)
+    _docx_table(document, _words(SUMMARY_COLUMNS), summary_rows(report))
+    document.add_heading(gettext("States reached: %(count)d") % {"count": report["summary"]["states_reached"]}, level=2)
+    document.add_paragraph(", ".join(f"{row[1]} ({row[2]})" for row in state_rows(report)) or gettext("None."))
+    document.add_heading(gettext("Cost share"), level=2)
+    _docx_table(document, _words(COST_SHARE_COLUMNS), cost_share_rows(report))
+
+    document.add_page_break()
+    document.add_heading(gettext("ANNEX 1: RECORD OF MEETINGS"), level=1)
     for table in report["annex1"]:
-        document.add_heading(table["title"], level=2)
+        document.add_heading(table["title"], level=2).paragraph_format.keep_with_next = True
         docx_table = document.add_table(rows=1, cols=4)
         docx_table.style = "Table Grid"
+        _repeat_header(docx_table.rows[0])
         for cell, heading in zip(docx_table.rows[0].cells, table["columns"], strict=True):
             cell.text = heading
             cell.paragraphs[0].runs[0].bold = True
@@ -203,29 +350,46 @@ def report_docx(report: dict[str, Any]) -> bytes:
                 cell.text = text
 
     document.add_page_break()
-    document.add_heading("ANNEX 2: NUMBER OF BENEFICIARIES SERVED BY LOCAL PARTNERS", level=1)
+    document.add_heading(gettext("ANNEX 2: NUMBER OF BENEFICIARIES SERVED BY LOCAL PARTNERS"), level=1)
     if report.get("suppression"):
         document.add_paragraph(report["suppression"]["note"])
-    for table in report["annex2"]:
-        layout = annex2_layout(table)
-        document.add_heading(layout["name"].upper(), level=2)
-        document.add_paragraph(f"Agreement Number: {layout['agreement_number']}")
-        header = [layout["year_label"], *layout["months"], "TOTAL"]
-        rows: list[list[Any]] = []
-        for line in layout["lines"]:
-            if line["kind"] == "section":
-                rows.append([line["label"], *[None] * (len(header) - 1)])
-            else:
-                rows.append([line["label"], *line["values"], line["total"]])
-        _docx_table(document, header, rows)
+    for index, layout in enumerate(_layouts(report)):
+        heading = document.add_heading(layout["name"].upper(), level=2)
+        heading.paragraph_format.keep_with_next = True
+        # Each shelter on a new page, but not the first: the annex's heading stays with its first table.
+        heading.paragraph_format.page_break_before = index > 0
+        agreement = document.add_paragraph(
+            gettext("Agreement Number: %(number)s") % {"number": layout["agreement_number"]}
+        )
+        agreement.paragraph_format.keep_with_next = True
+        rows = annex2_rows(layout)
+        width = len(rows[0])
+        _docx_table(document, rows[0], [[*row, *[None] * (width - len(row))] for row in rows[1:]])
+        if layout["checks"]:
+            document.add_heading(gettext("Checks that fail"), level=3).paragraph_format.keep_with_next = True
+            _docx_table(
+                document, _words(CHECK_COLUMNS), [[check["month"], check["message"]] for check in layout["checks"]]
+            )
     out = io.BytesIO()
     document.save(out)
     return out.getvalue()
 
 
+def _repeat_header(row: Any) -> None:
+    """The table's first row is repeated at the top of each page it runs onto."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    properties = row._tr.get_or_add_trPr()
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    properties.append(header)
+
+
 def _docx_table(document: Any, header: list[str], rows: list[list[Any]]) -> None:
     table = document.add_table(rows=1, cols=len(header))
     table.style = "Table Grid"
+    _repeat_header(table.rows[0])
     for cell, heading in zip(table.rows[0].cells, header, strict=True):
         cell.text = str(heading)
         cell.paragraphs[0].runs[0].bold = True
@@ -246,45 +410,89 @@ def _text(value: Any) -> str:
 
 
 def report_xlsx(report: dict[str, Any]) -> bytes:
-    """A sheet per table: Summary, States, Cost share, Table 1..4, and one Annex 2 sheet per shelter."""
+    """A sheet per part, in the report's order: Cover (title page and contents), Sections (the narrative),
+    Summary, States, Cost share, Table 1..4, and one Annex 2 sheet per table with its failed checks.
+    Every sheet's header rows stay in view (frozen panes)."""
+    with translation.override(_language(report)):
+        return _report_xlsx(report)
+
+
+def _report_xlsx(report: dict[str, Any]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
     bold = Font(bold=True)
+    wrap = Alignment(wrap_text=True, vertical="top")
     workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Summary"
-    sheet.append([report["title"]])
-    sheet.append([report["heading"]])
-    sheet.append([report["period"]])
-    sheet.append([])
-    sheet.append(SUMMARY_COLUMNS)
+
+    cover = workbook.active
+    cover.title = gettext("Cover")
+    for line in cover_lines(report):
+        cover.append([line])
+        cover[cover.max_row][0].font = bold
+    cover.append([])
+    cover.append([gettext("CONTENTS")])
+    cover[cover.max_row][0].font = bold
+    for entry in report["contents"]:
+        cover.append([("    " * (entry["level"] - 1)) + entry["title"]])
+    cover.column_dimensions["A"].width = 100
+    cover.freeze_panes = "A2"
+
+    sections = workbook.create_sheet(gettext("Sections"))
+    sections.append([gettext("Section"), gettext("Text")])
+    for cell in sections[1]:
+        cell.font = bold
+    for item in report["sections"]:
+        sections.append([item["title"]])
+        sections[sections.max_row][0].font = bold
+        for kind, text in section_paragraphs(item):
+            sections.append(["", text])
+            cell = sections[sections.max_row][1]
+            cell.alignment = wrap
+            if kind == "subheading":
+                cell.font = bold
+        for part in item["parts"]:
+            sections.append(["", part["title"]])
+            sections[sections.max_row][1].font = bold
+            for row in part_rows(part):
+                sections.append(["", *row])
+    sections.column_dimensions["A"].width = 40
+    sections.column_dimensions["B"].width = 120
+    sections.freeze_panes = "A2"
+
+    sheet = workbook.create_sheet(gettext("Summary"))
+    sheet.append(_words(SUMMARY_COLUMNS))
+    for cell in sheet[1]:
+        cell.font = bold
     for row in summary_rows(report):
         sheet.append(row)
-    for row in sheet.iter_rows(min_row=1, max_row=5):
-        for cell in row:
-            cell.font = bold
     if report.get("suppression"):
         sheet.append([])
         sheet.append([report["suppression"]["note"]])
     sheet.column_dimensions["A"].width = 55
+    sheet.freeze_panes = "B2"
 
-    states = workbook.create_sheet("States")
-    states.append(["State code", "State", "Meetings"])
+    states = workbook.create_sheet(gettext("States"))
+    states.append([gettext("State code"), gettext("State"), gettext("Meetings")])
+    for cell in states[1]:
+        cell.font = bold
     for row in state_rows(report):
         states.append(row)
+    states.freeze_panes = "A2"
 
-    cost = workbook.create_sheet("Cost share")
-    cost.append(COST_SHARE_COLUMNS)
+    cost = workbook.create_sheet(gettext("Cost share"))
+    cost.append(_words(COST_SHARE_COLUMNS))
+    for cell in cost[1]:
+        cell.font = bold
     for row in cost_share_rows(report):
         cost.append(row)
         for cell in cost[cost.max_row][1:4]:
             cell.number_format = "#,##0.00"
     cost.column_dimensions["A"].width = 60
+    cost.freeze_panes = "B2"
 
-    wrap = Alignment(wrap_text=True, vertical="top")
     for table in report["annex1"]:
-        sheet = workbook.create_sheet(f"Table {table['table']}")
+        sheet = workbook.create_sheet(gettext("Table %(number)d") % {"number": table["table"]})
         sheet.append([table["title"]])
         sheet.append(table["columns"])
         for cell in (*sheet[1], *sheet[2]):
@@ -298,25 +506,33 @@ def report_xlsx(report: dict[str, Any]) -> bytes:
                     cell.alignment = wrap
         for column, width in zip("ABCD", (16, 45, 80, 20), strict=True):
             sheet.column_dimensions[column].width = width
+        sheet.freeze_panes = "A3"
 
-    for table in report["annex2"]:
-        layout = annex2_layout(table)
-        sheet = workbook.create_sheet(_sheet_title(f"Annex 2 {layout['shelter']}"))
+    for layout in _layouts(report):
+        sheet = workbook.create_sheet(_sheet_title(gettext("Annex 2 %(shelter)s") % {"shelter": layout["shelter"]}))
         sheet.append([layout["name"]])
-        sheet.append([f"Agreement Number: {layout['agreement_number']}"])
-        sheet.append([layout["year_label"], *layout["months"], "TOTAL"])
+        sheet.append([gettext("Agreement Number: %(number)s") % {"number": layout["agreement_number"]}])
+        rows = annex2_rows(layout)
+        sheet.append(rows[0])
         for cell in (*sheet[1], *sheet[2], *sheet[3]):
             cell.font = bold
-        for line in layout["lines"]:
+        for row, line in zip(rows[1:], layout["lines"], strict=True):
+            sheet.append(row)
             if line["kind"] == "section":
-                sheet.append([line["label"]])
                 sheet[sheet.max_row][0].font = bold
-            else:
-                sheet.append([line["label"], *line["values"], line["total"]])
+        if layout["checks"]:
+            sheet.append([])
+            sheet.append([gettext("Checks that fail")])
+            sheet[sheet.max_row][0].font = bold
+            sheet.append(_words(CHECK_COLUMNS))
+            for check in layout["checks"]:
+                sheet.append([check["month"], check["message"]])
         if report.get("suppression"):
             sheet.append([])
             sheet.append([report["suppression"]["note"]])
         sheet.column_dimensions["A"].width = 80
+        # The months header and the row labels stay in view.
+        sheet.freeze_panes = "B4"
 
     out = io.BytesIO()
     workbook.save(out)
@@ -334,17 +550,36 @@ def _sheet_title(text: str) -> str:
 
 
 def report_csv(report: dict[str, Any], table: str) -> str:
-    """One table as CSV: summary, states, cost_share, table1..table4, or annex2-<shelter slug>."""
+    """One table as CSV: cover, contents, sections, summary, states, cost_share, table1..table4, or
+    annex2-<shelter slug> (with its failed checks below it)."""
+    with translation.override(_language(report)):
+        return _report_csv(report, table)
+
+
+def _report_csv(report: dict[str, Any], table: str) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    if table == "summary":
-        writer.writerow(SUMMARY_COLUMNS)
+    if table == "cover":
+        writer.writerows([line] for line in cover_lines(report))
+    elif table == "contents":
+        writer.writerow([gettext("Level"), gettext("Title")])
+        writer.writerows([entry["level"], entry["title"]] for entry in report["contents"])
+    elif table == "sections":
+        writer.writerow(["section", gettext("Section"), gettext("Kind"), gettext("Text")])
+        for item in report["sections"]:
+            for kind, text in section_paragraphs(item):
+                writer.writerow([item["key"], item["title"], kind, text])
+            for part in item["parts"]:
+                for row in part_rows(part):
+                    writer.writerow([item["key"], item["title"], part["kind"], *row])
+    elif table == "summary":
+        writer.writerow(_words(SUMMARY_COLUMNS))
         writer.writerows(summary_rows(report))
     elif table == "states":
         writer.writerow(["state_code", "state", "meetings"])
         writer.writerows(state_rows(report))
     elif table == "cost_share":
-        writer.writerow(COST_SHARE_COLUMNS)
+        writer.writerow(_words(COST_SHARE_COLUMNS))
         writer.writerows([_csv_cell(value) for value in row] for row in cost_share_rows(report))
     elif table in ("table1", "table2", "table3", "table4"):
         annex1 = report["annex1"][int(table[-1]) - 1]
@@ -353,16 +588,14 @@ def report_csv(report: dict[str, Any], table: str) -> str:
                          for row in annex1["rows"])  # fmt: skip
     elif table.startswith("annex2-"):
         slug = table.removeprefix("annex2-")
-        annex2 = next((item for item in report["annex2"] if item["shelter"] == slug), None)
-        if annex2 is None:
+        layout = next((item for item in _layouts(report) if item["shelter"] == slug), None)
+        if layout is None:
             raise KeyError(table)
-        layout = annex2_layout(annex2)
-        writer.writerow([layout["year_label"], *layout["months"], "TOTAL"])
-        for line in layout["lines"]:
-            if line["kind"] == "section":
-                writer.writerow([line["label"]])
-            else:
-                writer.writerow([_csv_cell(value) for value in [line["label"], *line["values"], line["total"]]])
+        writer.writerows([_csv_cell(value) for value in row] for row in annex2_rows(layout))
+        if layout["checks"]:
+            writer.writerow([])
+            writer.writerow(_words(CHECK_COLUMNS))
+            writer.writerows([check["month"], check["message"]] for check in layout["checks"])
         if report.get("suppression"):
             writer.writerow([])
             writer.writerow([report["suppression"]["note"]])
@@ -372,11 +605,16 @@ def report_csv(report: dict[str, Any], table: str) -> str:
 
 
 def csv_table_names(report: dict[str, Any]) -> list[str]:
-    return [*CSV_TABLES[:-1], *(f"annex2-{table['shelter']}" for table in report["annex2"])]
+    return [*CSV_TABLES[:-1], *(f"annex2-{_annex2_name(table)}" for table in report["annex2"])]
+
+
+def _annex2_name(table: dict[str, Any]) -> str:
+    """A shelter's slug, or "national" for the national table (`"shelter": None`)."""
+    return table["shelter"] or "national"
 
 
 def report_csv_zip(report: dict[str, Any]) -> bytes:
-    """Every table of the report as its own CSV file, in one zip."""
+    """Every table of the report as its own CSV file, in one zip, in the report's order."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in csv_table_names(report):

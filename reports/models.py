@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from meetings.selectors import Quarter
 from shelters.models import Shelter, validate_not_before_1900
 
 CENT = Decimal("0.01")
@@ -115,3 +116,75 @@ class Disbursement(MoneyRecord):
         verbose_name_plural = _("PROTEJA disbursements")
         constraints = _money_constraints("disbursement")
         indexes = [models.Index(fields=["shelter", "date"], name="disbursement_shelter_date")]
+
+
+# --- the quarterly report's narrative ---------------------------------------------------------------
+
+
+class Section(models.TextChoices):
+    """The report's narrative sections, in the seed's order (the order of the choices is the report's)."""
+
+    INTRODUCTION = "introduction", _("Introduction")
+    PUBLIC_AWARENESS = "public_awareness", _("Raising public awareness regarding human trafficking")
+    LEGISLATION = "legislation", _("Anti-trafficking legislation technical assistance")
+    SHELTERS = "shelters", _("Strengthening local shelters to offer greater services")
+    NETWORKS = "networks", _("Anti-TIP networks and task forces")
+    CONCLUSION = "conclusion", _("Conclusion")
+
+
+def validate_quarter(value: str) -> None:
+    try:
+        Quarter.parse(value)
+    except ValueError as exc:
+        raise ValidationError(_("Give a quarter as YYYY-QN, for example 2007-Q4.")) from exc
+
+
+class QuarterlyNarrative(models.Model):
+    """One narrative section of one quarter's report, written by program staff in Spanish and/or English."""
+
+    quarter = models.CharField(_("quarter"), max_length=7, validators=[validate_quarter], help_text="2007-Q4")
+    section = models.CharField(_("section"), max_length=20, choices=Section.choices)
+    text_es = models.TextField(_("text in Spanish"), blank=True)
+    text_en = models.TextField(_("text in English"), blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        "shelters.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("updated by"),
+    )
+
+    class Meta:
+        ordering = ["quarter", "section"]
+        verbose_name = _("report section")
+        verbose_name_plural = _("report sections")
+        constraints = [
+            models.UniqueConstraint(fields=["quarter", "section"], name="narrative_one_per_quarter_section"),
+            models.CheckConstraint(condition=Q(section__in=Section.values), name="narrative_section_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quarter} {self.get_section_display()}"
+
+
+class QuarterlyReportCover(models.Model):
+    """What a quarter's title page carries besides the project's fixed lines: the date it went to the donor."""
+
+    quarter = models.CharField(_("quarter"), max_length=7, unique=True, validators=[validate_quarter])
+    submitted_on = models.DateField(
+        _("submitted on"),
+        null=True,
+        blank=True,
+        validators=[validate_not_before_1900],
+        help_text=_("The date the report went to the donor; left empty, the title page says it is a draft."),
+    )
+
+    class Meta:
+        ordering = ["quarter"]
+        verbose_name = _("report title page")
+        verbose_name_plural = _("report title pages")
+
+    def __str__(self) -> str:
+        return self.quarter

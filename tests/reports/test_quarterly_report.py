@@ -91,7 +91,10 @@ def test_annex1_is_laid_out_as_in_the_seed(seed_report):
 
 def test_annex2_runs_from_the_agreement_start_to_the_quarters_end(seed_report):
     tables = {table["shelter"]: table for table in seed_report["annex2"]}
-    assert set(tables) == {"casa-alianza", "alternativas-pacificas", "casa-de-las-mercedes", "ciam"}
+    # The national table (`"shelter": None`) last, after the shelters it adds up.
+    assert set(tables) == {"casa-alianza", "alternativas-pacificas", "casa-de-las-mercedes", "ciam", None}
+    assert seed_report["annex2"][-1]["shelter"] is None
+    assert tables[None]["months"][0] == "2007-05"
     casa = tables["casa-alianza"]
     assert casa["months"] == ["2007-05", "2007-06", "2007-07", "2007-08", "2007-09", "2007-10", "2007-11", "2007-12"]
     served = next(row for row in casa["rows"] if row["key"] == "victims_served")
@@ -99,23 +102,26 @@ def test_annex2_runs_from_the_agreement_start_to_the_quarters_end(seed_report):
 
 
 def test_the_report_takes_a_fixed_number_of_queries(seed_meetings, django_assert_num_queries, shelter_a):
-    # 1 cost share per shelter (two subqueries), 2 meeting summary (per component; states),
-    # 1 Annex 1 rows, 1 shelters with an agreement, then per shelter (one here) the Annex 2
-    # table's 2: stored values and locked months.
-    with django_assert_num_queries(7):
+    # 1 title page, 1 narrative, 1 cost share per shelter (two subqueries), 2 meeting summary (per
+    # component; states), 1 Annex 1 rows, 1 shelters with an agreement, then per shelter (one here) the
+    # Annex 2 table's 2: stored values and locked months; the national table's 2: sums, shelters reporting; and
+    # the legislation and networks sections' 4: federal laws, states, meetings per state (the map), networks.
+    with django_assert_num_queries(15):
         quarterly_report_data(quarter=Q4, number=7)
     Meeting.objects.bulk_create(
         Meeting(component=Component.NETWORKS, start_date=date(2007, 12, 1), end_date=date(2007, 12, 1), topic=f"m{n}")
         for n in range(200)
     )
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(15):
         report = quarterly_report_data(quarter=Q4, number=7)
     assert report["summary"]["totals"]["meetings"] == 257
 
 
 def test_the_workbook_reads_back(seed_report):
     workbook = load_workbook(io.BytesIO(exports.report_xlsx(seed_report)))
-    assert workbook.sheetnames[:7] == ["Summary", "States", "Cost share", "Table 1", "Table 2", "Table 3", "Table 4"]
+    assert workbook.sheetnames[:9] == [
+        "Cover", "Sections", "Summary", "States", "Cost share", "Table 1", "Table 2", "Table 3", "Table 4"
+    ]  # fmt: skip
     assert "Annex 2 casa-alianza" in workbook.sheetnames
     table1 = [list(row) for row in workbook["Table 1"].iter_rows(values_only=True)]
     assert table1[1] == ["Date", "Participant Organization or Government Representative", "Topic/Activity", "State"]
@@ -238,9 +244,9 @@ def test_program_staff_get_it_from_admin(client, program_staff, caseworker_a):
 def test_the_demo_loads_the_seed_quarter_once(db):
     ensure_seed_shelters()
     first = load_demo_report()
-    assert "57 meetings loaded" in first
+    assert "57 meetings loaded" in first and "narrative: 6 sections loaded" in first
     second = load_demo_report()
-    assert "0 meetings loaded (57 already there); cost share: 0 records" in second
+    assert "0 meetings loaded (57 already there); narrative: 0 sections loaded; cost share: 0 records" in second
     report = quarterly_report_data(quarter=Q4)
     assert report["cost_share"]["total_cost_share_usd"] == Decimal("103873.03")
     assert report["number"] == 7

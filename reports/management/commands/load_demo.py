@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from indicators.importers import import_annex2_file
+from legislation.seed import load_seed_legislation
 from reports.demo import load_demo_report
 from shelters import services
 from shelters.demo import generate_case_records
@@ -47,6 +48,9 @@ class Command(BaseCommand):
         )
         # The 2007-Q4 seed's Annex 1 meetings and an illustrative cost share, for the quarterly report (issue 5).
         self.stdout.write(load_demo_report())
+        # The seed's state laws, federal law and networks as of 2007-Q4, after the meetings (their organizations).
+        with transaction.atomic():
+            self.stdout.write(str(load_seed_legislation()))
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo loaded. Users: admin, coordinator, caseworker, caseworker-ciam, partner; "

@@ -21,7 +21,7 @@ TEST_ENV := DEBUG=false \
 
 DEMO_ENV := DEBUG=true
 
-.PHONY: demo test test-role install venv-check lint migrations-check messages browser bench-api bench-indicators bench-search clean
+.PHONY: demo test test-role install venv-check lint migrations-check messages browser chaos backup-drill bench-api bench-indicators bench-search bench-freshness clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -72,8 +72,18 @@ migrations-check: install
 test-role: install
 	$(TEST_ENV) $(PY) manage.py create_application_role
 
-test: install messages browser lint test-role migrations-check
+test: install messages browser lint test-role migrations-check chaos
 	$(TEST_ENV) $(PY) -m pytest $(PYTEST_ARGS)
+
+# Fault tests that kill things (about two minutes): a PostgreSQL cluster, a Redis, Celery workers and gunicorn
+# of their own (ports CHAOS_PG_PORT, CHAOS_REDIS_PORT, CHAOS_HTTP_PORT), stopped and killed mid-work.
+chaos: install
+	$(PY) tests/chaos/run.py
+
+# The backup drill on the database DATABASE_URL names (dumped as MIGRATION_DATABASE_URL's role): dump, restore
+# into a fresh database, check approved months' hashes and that personal fields decrypt, drop the copy.
+backup-drill: install
+	$(PY) manage.py backup_drill $(DRILL_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles test-output
@@ -106,6 +116,20 @@ bench-indicators: install
 	createdb -h 127.0.0.1 -U postgres proteja_bench 2>/dev/null || true
 	$(BENCH_INDICATORS_ENV) $(PY) manage.py create_application_role
 	$(BENCH_INDICATORS_ENV) $(PY) manage.py bench_indicators $(BENCH_ARGS)
+
+# Seconds from a case-record write to its fresh Annex 2 value, with a real worker (started for the run) on Redis.
+FRESHNESS_DB ?= proteja_bench_freshness
+BENCH_FRESHNESS_ENV := $(BENCH_SECRETS) \
+	DATABASE_URL=postgres://proteja_app@127.0.0.1:5432/$(FRESHNESS_DB) \
+	MIGRATION_DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(FRESHNESS_DB) \
+	CELERY_BROKER_URL=$${BENCH_CELERY_BROKER_URL:-redis://127.0.0.1:6379/14} \
+	CELERY_RESULT_BACKEND=$${BENCH_CELERY_BROKER_URL:-redis://127.0.0.1:6379/14}
+
+bench-freshness: install
+	createdb -h 127.0.0.1 -U postgres $(FRESHNESS_DB) 2>/dev/null || true
+	$(BENCH_FRESHNESS_ENV) $(PY) manage.py create_application_role
+	$(BENCH_FRESHNESS_ENV) $(PY) manage.py migrate --noinput -v 0
+	$(BENCH_FRESHNESS_ENV) $(PY) manage.py bench_freshness --start-worker $(BENCH_ARGS)
 
 # The case search and the duplicate check at 20,000 cases in one shelter (database proteja_bench_search).
 BENCH_SEARCH_ENV := $(BENCH_SECRETS) DATABASE_URL=postgres://postgres@127.0.0.1:5432/proteja_bench_search

@@ -27,7 +27,7 @@ from shelters.models import AuditAction, Membership, Role, Shelter, User
 from shelters.selectors import is_coordinator_of
 
 from .models import IndicatorValue, MonthStatus, MonthSubmission
-from .services import lock_shelters_for_recompute, request_recompute
+from .services import lock_shelters_for_recompute, recompute_indicators
 
 logger = logging.getLogger(__name__)
 
@@ -88,11 +88,13 @@ def _staff_only(actor: User) -> None:
         raise PermissionDenied(_("Only program staff review months."))
 
 
-def approved_snapshot(*, shelter_id: int, month: date) -> tuple[dict[str, int | None], str]:
-    """The month's stored values ("indicator:source" -> value) and their SHA-256, over a canonical JSON."""
+def approved_snapshot(*, shelter_id: int, month: date, using: str = "default") -> tuple[dict[str, int | None], str]:
+    """The month's stored values ("indicator:source" -> value) and their SHA-256, over a canonical JSON
+    (`using`: another database, the backup drill's restored copy)."""
     values = {
         f"{indicator}:{source}": value
-        for indicator, source, value in IndicatorValue.objects.filter(shelter_id=shelter_id, month=month)
+        for indicator, source, value in IndicatorValue.objects.using(using)
+        .filter(shelter_id=shelter_id, month=month)
         .order_by()
         .values_list("indicator", "source", "value")
     }
@@ -167,8 +169,10 @@ def month_unlock(*, actor: User, shelter: Shelter, month: date, reason: str) -> 
         if review is None:
             review = MonthSubmission.objects.create(shelter=shelter, month=month, status=MonthStatus.RETURNED)
         review = _record_return(actor=actor, review=review, comment=reason, channel="unlock")
-        # The month follows its records again: bring its stored values up to date.
-        request_recompute(shelter_id=shelter.pk, months=[month])
+        # The month follows its records again: its stored values are brought up to date now, in this
+        # transaction (one shelter-month, counted through the aggregation path; program staff have no door
+        # to the case records' outbox).
+        recompute_indicators(first_month=month, last_month=month, shelter_id=shelter.pk)
     return True, _mail_return(review)
 
 

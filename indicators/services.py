@@ -4,25 +4,21 @@
 one transaction (readers see the old month or the new one, never half), skips
 locked months and never touches imported values. On PostgreSQL a value's
 `updated_at` is when its number last changed (a recompute that finds the same
-number leaves the row alone); on SQLite, the demo, every value is rewritten. `request_recompute` is what a
-case-record write calls: after commit it queues one Celery task per burst.
+number leaves the row alone); on SQLite, the demo, every value is rewritten. `drain_recompute_requests`
+takes the shelter-months a case-record write left in the outbox (shelters.outbox) and recomputes them.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
-from django.core.cache.backends.redis import RedisCache
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from shelters.models import MonthLock, Shelter, Training, Victim
-from shelters.scopes import counting_scope
+from shelters.models import MonthLock, RecomputeRequest, Shelter, Training, Victim
+from shelters.scopes import counting_scope, every_shelter_scope, shelter_scope
 
 from .aggregation import compute_indicator_values, month_from_number, month_number, months_between
 from .models import IndicatorValue, Source
@@ -30,10 +26,6 @@ from .selectors import first_records_month_annotations, first_records_month_of
 
 # Namespace of the PostgreSQL advisory locks that keep two recomputes of one shelter from interleaving.
 ADVISORY_LOCK_NAMESPACE = 4_200_402
-# A write waits this long before its recompute starts, so that a burst of writes shares one task.
-COALESCE_SECONDS = 5
-# A pending marker outlives its task's countdown by this much; if a task is lost, later writes queue a new one.
-PENDING_MARKER_SECONDS = COALESCE_SECONDS + 600
 STORE_BATCH_SIZE = 2000
 
 
@@ -220,94 +212,68 @@ def lock_shelters_for_recompute(shelter_ids: list[int]) -> None:
         )
 
 
-# --- Recompute after a write -------------------------------------------------------------------------------------
+# --- Draining the recompute outbox (shelters.outbox) ---------------------------------------------------------
+
+# A write's nudge waits this long before its drain starts, so that a burst of writes shares one recompute.
+COALESCE_SECONDS = 1
 
 
-def _pending_key(shelter_id: int, month: date) -> str:
-    return f"indicators:recompute-pending:{shelter_id}:{month:%Y-%m}"
+@dataclass
+class DrainResult:
+    """What a drain did: shelter-months recomputed, and locked ones whose requests were dropped."""
+
+    recomputed: list[tuple[int, date]] = field(default_factory=list)
+    dropped_locked: list[tuple[int, date]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "months_recomputed": len(self.recomputed),
+            "locked_requests_dropped": [(shelter_id, f"{month:%Y-%m}") for shelter_id, month in self.dropped_locked],
+        }
 
 
-# Months asked for in this thread and not yet queued, by shelter: merged so that one transaction
-# with many writes (an import, a bulk create) queues one task per shelter.
-_requested = threading.local()
+def drain_recompute_requests(*, shelter_id: int | None = None) -> DrainResult:
+    """Recompute the shelter-months the outbox holds (one shelter's, or every shelter's), then delete those rows.
 
-
-def _requested_months() -> dict[int, set[date]]:
-    if not hasattr(_requested, "months"):
-        _requested.months = {}
-    return _requested.months
-
-
-def request_recompute(*, shelter_id: int, months: Iterable[date]) -> None:
-    """Ask for the shelter's months to be recomputed once the current transaction commits.
-
-    Called by every case-record write. Bursts are coalesced twice:
-    - within a transaction, the months are merged and the first callback to run
-      after commit queues them all (the others find nothing left). A write that
-      rolls back may leave its months in the buffer: the next commit recomputes
-      them too, which is only extra work, never a missed month;
-    - across transactions, each shelter-month has a "pending" marker in the cache
-      (Redis in production) while a queued task will cover it, and the task waits
-      COALESCE_SECONDS before it starts, so a hundred writes to one month queue one
-      task. The task clears its markers before counting, so a write committed after
-      that queues a new task and no write is left out.
+    Per shelter, one transaction: wait for any other recompute of the shelter (the advisory lock: two
+    drains take turns, and the second finds what the first left), read its requests, recompute the range
+    they span (locked months are skipped and their requests dropped), and delete each request read only
+    if its `requested_at` is still the one read: a write committed meanwhile moved it on, and its row is
+    kept for the next drain. The rows are not locked while counting, so a write never waits for a drain.
+    A drain that dies rolls back: every row is still there for the next one (the beat's, every minute).
     """
-    wanted = {month.replace(day=1) for month in months}
-    if not wanted:
-        return
-    _requested_months().setdefault(shelter_id, set()).update(wanted)
-    transaction.on_commit(lambda: _queue_recompute(shelter_id), robust=True)
+    result = DrainResult()
+    if shelter_id is None:
+        # Query: which shelters have requests (the door of every shelter: the operator's, not a request's).
+        with every_shelter_scope():
+            shelter_ids = sorted(set(RecomputeRequest.objects.order_by().values_list("shelter_id", flat=True)))
+    else:
+        shelter_ids = [shelter_id]
+    for one in shelter_ids:
+        _drain_shelter(one, result)
+    return result
 
 
-def _queue_recompute(shelter_id: int) -> None:
-    from .tasks import recompute_shelter_months
-
-    months = sorted(_requested_months().pop(shelter_id, ()))
-    added = _add_markers([_pending_key(shelter_id, month) for month in months], PENDING_MARKER_SECONDS)
-    newly_pending = [month for month, was_added in zip(months, added, strict=True) if was_added]
-    if not newly_pending:
-        return
-    try:
-        recompute_shelter_months.apply_async(
-            args=(shelter_id, newly_pending[0].isoformat(), newly_pending[-1].isoformat()), countdown=COALESCE_SECONDS
+def _drain_shelter(shelter_id: int, result: DrainResult) -> None:
+    with transaction.atomic(), shelter_scope([shelter_id]):
+        lock_shelters_for_recompute([shelter_id])
+        taken = list(
+            RecomputeRequest.objects.filter(shelter_id=shelter_id).order_by().values_list("id", "month", "requested_at")
         )
-    except Exception:
-        # Not queued (broker down, or the in-process run failed): no marker may claim these months are pending.
-        cache.delete_many([_pending_key(shelter_id, month) for month in newly_pending])
-        raise
-
-
-# SET NX EX for each key, in one command: 1 where this call set the marker, 0 where it was already set.
-_ADD_MARKERS_SCRIPT = """
-local added = {}
-for index, key in ipairs(KEYS) do
-    added[index] = redis.call('SET', key, 1, 'NX', 'EX', ARGV[1]) and 1 or 0
-end
-return added
-"""
-
-
-def _add_markers(keys: list[str], timeout: int) -> list[bool]:
-    """`cache.add` for each key (atomic: one writer marks a month as pending), in one round trip on Redis.
-
-    A bulk write can touch dozens of months. Django's Redis cache makes a client
-    and a round trip per `add` (about half a millisecond each), so on Redis one
-    script sets them all.
-    """
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    if isinstance(backend, RedisCache) and keys:
-        client = backend._cache.get_client(write=True)
-        # The keys come from _pending_key (ids and months): nothing in them needs the cache's key check.
-        names = [backend.make_key(key) for key in keys]
-        return [bool(added) for added in client.eval(_ADD_MARKERS_SCRIPT, len(names), *names, timeout)]
-    return [cache.add(key, 1, timeout) for key in keys]
-
-
-def recompute_pending_months(*, shelter_id: int, first_month: date, last_month: date) -> RecomputeResult:
-    """The queued recompute: clear the pending markers (later writes queue anew), then recompute."""
-    months = months_between(first_month.replace(day=1), last_month.replace(day=1))
-    cache.delete_many([_pending_key(shelter_id, month) for month in months])
-    return recompute_indicators(first_month=months[0], last_month=months[-1], shelter_id=shelter_id)
+        if not taken:
+            return
+        months = sorted({month for _id, month, _at in taken})
+        locked = set(MonthLock.objects.filter(shelter_id=shelter_id, month__in=months).values_list("month", flat=True))
+        wanted = [month for month in months if month not in locked]
+        if wanted:
+            # The aggregation path, as every recompute counts (counting_scope inside).
+            outcome = recompute_indicators(first_month=wanted[0], last_month=wanted[-1], shelter_id=shelter_id)
+            result.recomputed.extend(outcome.stored)
+        result.dropped_locked.extend((shelter_id, month) for month in sorted(locked))
+        seen = Q(pk__in=[])
+        for request_id, _month, requested_at in taken:
+            seen |= Q(pk=request_id, requested_at=requested_at)
+        RecomputeRequest.objects.filter(seen).delete()
 
 
 def recompute_recent_months() -> RecomputeResult:

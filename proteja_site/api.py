@@ -3,15 +3,18 @@ the error bodies the OpenAPI schema documents."""
 
 from __future__ import annotations
 
+import logging
 import re
+import sys
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import IntegrityError, InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.translation import gettext_lazy
+from django.template.loader import render_to_string
+from django.utils.translation import get_language, gettext, gettext_lazy
 from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers, status
@@ -159,3 +162,33 @@ def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     return defaults.page_not_found(request, exception)
+
+
+logger = logging.getLogger(__name__)
+
+# While the database is unreachable a client may retry after this many seconds.
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: the database unreachable (PostgreSQL down or restarting) is a clear 503, JSON for /api/ and a
+    Spanish page for pages (nothing read from the database to draw it); any other error as before."""
+    error = sys.exc_info()[1]
+    if isinstance(error, (OperationalError, InterfaceError)):
+        return database_unavailable(request)
+    return defaults.server_error(request)
+
+
+def database_unavailable(request: HttpRequest) -> HttpResponse:
+    logger.warning("The database is unreachable: %s %s answered 503", request.method, request.path)
+    if request.path.startswith("/api/"):
+        response = JsonResponse(
+            {"detail": gettext("The database is unavailable: try again in a minute. Nothing saved before is lost.")},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+        )
+    else:
+        page = render_to_string("503.html", {"LANGUAGE_CODE": get_language()})
+        response = HttpResponse(page, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response

@@ -225,6 +225,24 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = envint("CELERY_TASK_SOFT_TIME_LIMIT", 300)
 CELERY_TASK_TIME_LIMIT = envint("CELERY_TASK_TIME_LIMIT", 360)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task's message stays in Redis until the task ends (acks late); a worker killed mid-task (kill -9, the
+# machine lost) leaves it unacknowledged, and Redis gives it to another worker after the visibility timeout.
+# It must exceed every task's hard time limit (and countdown), or a running task would be handed out twice;
+# Redis's default is an hour. Workers sweep for such messages every CELERY_UNACKED_RESTORE_INTERVAL seconds.
+CELERY_VISIBILITY_TIMEOUT = envint("CELERY_VISIBILITY_TIMEOUT", 600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_VISIBILITY_TIMEOUT,
+    "unacked_restore_interval": envint("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": 1,
+    # A Redis that is down or hung must not hold a web request's after-commit nudge for long.
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 10}
+# A task whose worker process died is given back to the queue (then redone), not marked failed.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# A worker that loses Redis stops its running acks-late tasks: their messages go back and are redone.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 
 # Seal the audit entries a transaction wrote right after it commits (shelters.audit_chain); off, only the
 # minute's task (shelters.tasks.seal_audit_trail) and verify_audit_trail seal them.

@@ -41,3 +41,4 @@ urlpatterns = [
 
 # Unknown URLs under /api/ answer JSON like the API's own 404s.
 handler404 = "proteja_site.api.page_not_found"
+handler500 = "proteja_site.api.server_error"

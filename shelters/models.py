@@ -611,6 +611,31 @@ class MonthLock(models.Model):
         return f"{self.shelter} {self.month:%Y-%m}"
 
 
+class RecomputeRequest(models.Model):
+    """A shelter-month whose Annex 2 values must be recomputed: the outbox a case-record write fills.
+
+    Written (upserted) in the write's own transaction, so a committed write always leaves its request
+    behind, whatever Redis does; `indicators` drains it (indicators.services.drain_recompute_requests).
+    One row per shelter-month: a later write only moves `requested_at` on. No personal data, and behind
+    the same row-level security as the case records.
+    """
+
+    shelter = models.ForeignKey(Shelter, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(_("month"))
+    requested_at = models.DateTimeField(_("requested at"), db_default=Now())
+
+    class Meta:
+        verbose_name = _("recompute request")
+        verbose_name_plural = _("recompute requests")
+        constraints = [
+            models.UniqueConstraint(fields=["shelter", "month"], name="recompute_request_unique"),
+            models.CheckConstraint(condition=Q(month__day=1), name="recompute_request_is_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shelter_id} {self.month:%Y-%m}"
+
+
 class AuditAction(models.TextChoices):
     CREATE = "create", _("Created")
     CHANGE = "change", _("Changed")

@@ -1,6 +1,6 @@
 """Writes to case records: atomic, validated by the models' own rules, audited,
-refused in locked months, and followed (after commit) by a recompute of the
-shelter's affected Annex 2 months.
+refused in locked months, and leaving (in the same transaction) a request to recompute
+the shelter's affected Annex 2 months in the outbox (`shelters.outbox`), which `indicators` drains.
 
 Callers (API, web forms, admin, imports) have already fetched any record they
 change through `shelters.selectors`, so access is decided before we get here.
@@ -20,8 +20,6 @@ from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from indicators.services import request_recompute
-
 from .audit import audit_shelter_change, audit_write, audit_writes
 from .blind_index import index_values
 from .locks import refuse_locked
@@ -40,6 +38,7 @@ from .models import (
     validate_follow_up_plan,
 )
 from .months import months_between
+from .outbox import request_recompute
 from .selectors import assignable_staff, is_coordinator_of
 
 RecordT = TypeVar("RecordT", bound=CaseRecord)

@@ -114,8 +114,9 @@ def test_creating_a_service_costs_a_fixed_number(api_as, caseworker_a, many_reco
     client = api_as(caseworker_a)
 
     # 1 SELECT the victim (visible to the user) with its shelter, 2 SAVEPOINT, 3 locked months,
-    # 4 INSERT the service, 5 INSERT the audit entry, 6 RELEASE SAVEPOINT; and the door (tests/walls.py)
-    with django_assert_num_queries(6 + API_DOOR):
+    # 4 INSERT the service, 5 INSERT the audit entry, 6 the recompute request (shelters.outbox),
+    # 7 RELEASE SAVEPOINT; and the door (tests/walls.py)
+    with django_assert_num_queries(7 + API_DOOR):
         response = client.post(
             "/api/v1/services/", {"victim": victim_id, "date": "2007-10-02", "category": "social"}, format="json"
         )

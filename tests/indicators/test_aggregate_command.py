@@ -160,7 +160,7 @@ def test_a_failed_recompute_is_reported_in_one_line(casa, monkeypatch):
     def broken(**kwargs):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(services, "recompute_pending_months", broken)
+    monkeypatch.setattr(services, "recompute_indicators", broken)
     with pytest.raises(CommandError, match="^The recompute of casa failed: database on fire$"):
         run("--month", "2007-10")
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from datetime import date, timedelta
 
 import pytest
-from django.core.cache import cache, caches
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
@@ -17,38 +16,14 @@ from indicators import tasks
 from indicators.aggregation import compute_indicator_values
 from indicators.catalogue import INDICATOR_KEYS
 from indicators.models import IndicatorValue, Source
-from indicators.services import recompute_indicators, request_recompute
+from indicators.services import recompute_indicators
 from shelters import services as case_services
 from shelters.audit_chain import seal_committed_entries
-from shelters.models import LegalAction, MonthLock, Service
+from shelters.models import LegalAction, MonthLock, RecomputeRequest, Service
+from shelters.outbox import request_recompute
 from tests.factories import ServiceFactory, ShelterFactory, TrainingFactory, VictimFactory
 
 OCT, NOV, DEC = date(2007, 10, 1), date(2007, 11, 1), date(2007, 12, 1)
-
-
-@pytest.fixture(autouse=True)
-def no_pending_markers():
-    """The local-memory cache outlives a test; coalescing markers must not."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-REDIS_CACHE_URL = os.environ.get("TEST_CACHE_URL", "")
-
-
-@pytest.fixture(params=["local memory", "redis"])
-def marker_cache(request, settings):
-    """The pending markers on the local-memory cache (demo) and on Redis (production: one pipeline)."""
-    if request.param == "redis":
-        if not REDIS_CACHE_URL:
-            pytest.skip("TEST_CACHE_URL is not set (make test sets it)")
-        settings.CACHES = {
-            "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_CACHE_URL}
-        }
-    cache.clear()
-    yield request.param
-    cache.clear()
 
 
 @pytest.fixture
@@ -291,10 +266,26 @@ def test_a_run_waits_for_the_run_that_holds_the_shelter():
     assert stored(shelter)[OCT, "victims_served"] == 1
 
 
-# --- request_recompute: after commit, coalesced ------------------------------------------------------------------
+# --- The outbox: a write's request, its nudge, the drain -----------------------------------------------------
 
 
-def test_a_write_recomputes_its_months_after_commit(shelter, django_capture_on_commit_callbacks):
+def requests_of(shelter) -> set[date]:
+    return set(RecomputeRequest.objects.filter(shelter=shelter).values_list("month", flat=True))
+
+
+@pytest.fixture
+def nudges(monkeypatch):
+    """The drain tasks the writes' nudges queue (shelter ids), instead of running them."""
+    queued = []
+    monkeypatch.setattr(
+        tasks.drain_recompute_requests, "apply_async", lambda **kwargs: queued.append((kwargs["args"], kwargs))
+    )
+    return queued
+
+
+def test_a_write_leaves_its_request_in_its_own_transaction_and_is_drained_after_commit(
+    shelter, django_capture_on_commit_callbacks
+):
     victim = VictimFactory(
         shelter=shelter, intake_date=date(2007, 10, 1), exit_date=date(2007, 12, 31), exit_reason="other"
     )
@@ -303,16 +294,18 @@ def test_a_write_recomputes_its_months_after_commit(shelter, django_capture_on_c
         case_services.record_create(
             actor=None, model=Service, data={"victim": victim, "date": date(2007, 11, 20), "category": "legal"}
         )
-        # Nothing happens before the commit.
+        # The request is there before the commit, in the write's transaction; nothing is counted yet.
+        assert requests_of(shelter) == {NOV}
         assert not IndicatorValue.objects.exists()
 
-    # The audit entry's seal comes after the commit too (shelters.audit_chain); the recompute is the other one.
+    # The audit entry's seal comes after the commit too (shelters.audit_chain); the nudge is the other one.
     recomputes = [callback for callback in callbacks if callback is not seal_committed_entries]
     assert len(recomputes) == 1
-    recomputes[0]()
+    recomputes[0]()  # eager Celery: the drain runs here
     assert set(stored(shelter)) == {(NOV, key) for key in INDICATOR_KEYS}
     assert stored(shelter)[NOV, "services_legal"] == 1
     assert stored(shelter)[NOV, "victims_served"] == 2
+    assert requests_of(shelter) == set()
 
 
 def test_a_new_victim_recomputes_every_month_of_their_stay(db, django_capture_on_commit_callbacks):
@@ -329,8 +322,8 @@ def test_a_new_victim_recomputes_every_month_of_their_stay(db, django_capture_on
     assert stored(shelter)[DEC, "victims_reintegrated"] == 1
 
 
-def test_a_write_that_rolls_back_queues_nothing(shelter, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+def test_a_write_that_rolls_back_leaves_no_request_and_no_nudge(shelter, nudges, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
         try:
             with transaction.atomic():
                 request_recompute(shelter_id=shelter.pk, months=[OCT])
@@ -338,59 +331,119 @@ def test_a_write_that_rolls_back_queues_nothing(shelter, django_capture_on_commi
         except RuntimeError:
             pass
 
-    assert callbacks == []
-    assert not IndicatorValue.objects.exists()
+    assert callbacks == [] and nudges == []
+    assert requests_of(shelter) == set()
 
 
-def test_writes_in_one_transaction_queue_one_task_per_shelter(
-    shelter, marker_cache, django_capture_on_commit_callbacks, monkeypatch
+def test_writes_in_one_transaction_leave_one_request_per_month_and_one_nudge(
+    shelter, nudges, django_capture_on_commit_callbacks
 ):
-    queued = []
-    monkeypatch.setattr(tasks.recompute_shelter_months, "apply_async", lambda **kwargs: queued.append(kwargs))
-
     with django_capture_on_commit_callbacks(execute=True):
         for month in (NOV, OCT, DEC, OCT):
             request_recompute(shelter_id=shelter.pk, months=[month])
 
-    assert [call["args"] for call in queued] == [(shelter.pk, "2007-10-01", "2007-12-01")]
-    assert queued[0]["countdown"] == indicator_services.COALESCE_SECONDS
+    assert requests_of(shelter) == {OCT, NOV, DEC}
+    assert [args for args, _kwargs in nudges] == [(shelter.pk,)]
+    assert nudges[0][1]["countdown"] == indicator_services.COALESCE_SECONDS == 1
 
 
-def test_a_burst_of_writes_queues_one_task_until_it_starts(
-    shelter, marker_cache, django_capture_on_commit_callbacks, monkeypatch
+def test_a_burst_of_writes_nudges_once_until_the_drain_takes_its_requests(
+    shelter, nudges, django_capture_on_commit_callbacks
 ):
-    queued = []
-    monkeypatch.setattr(tasks.recompute_shelter_months, "apply_async", lambda **kwargs: queued.append(kwargs["args"]))
-
-    for _write in range(100):
+    for _write in range(20):
         with django_capture_on_commit_callbacks(execute=True):
             request_recompute(shelter_id=shelter.pk, months=[OCT])
+    assert len(nudges) == 1
+    # A month not yet requested is a new row: nudged.
     with django_capture_on_commit_callbacks(execute=True):
         request_recompute(shelter_id=shelter.pk, months=[OCT, NOV])
-    assert queued == [(shelter.pk, "2007-10-01", "2007-10-01"), (shelter.pk, "2007-11-01", "2007-11-01")]
+    assert len(nudges) == 2
 
-    # The task starts: from now on a write needs a new task, for its month only.
-    indicator_services.recompute_pending_months(shelter_id=shelter.pk, first_month=OCT, last_month=OCT)
+    indicator_services.drain_recompute_requests(shelter_id=shelter.pk)
+    assert requests_of(shelter) == set()
     with django_capture_on_commit_callbacks(execute=True):
-        request_recompute(shelter_id=shelter.pk, months=[OCT, NOV])
-    assert queued[2:] == [(shelter.pk, "2007-10-01", "2007-10-01")]
+        request_recompute(shelter_id=shelter.pk, months=[OCT])
+    assert len(nudges) == 3
 
 
-def test_a_failed_queueing_leaves_no_marker_behind(
-    shelter, marker_cache, django_capture_on_commit_callbacks, monkeypatch
+def test_a_nudge_that_cannot_be_sent_never_raises_and_the_beats_drain_makes_the_recompute(
+    shelter, monkeypatch, django_capture_on_commit_callbacks, caplog
 ):
+    from kombu.exceptions import OperationalError as BrokerError
+
+    from shelters import outbox
+
     def broker_down(**kwargs):
-        raise ConnectionError("broker down")
+        raise BrokerError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
-    monkeypatch.setattr(tasks.recompute_shelter_months, "apply_async", broker_down)
-    with django_capture_on_commit_callbacks(execute=True):
-        request_recompute(shelter_id=shelter.pk, months=[OCT])
+    monkeypatch.setattr(tasks.drain_recompute_requests, "apply_async", broker_down)
+    failures = outbox.nudge_failures
+    with caplog.at_level("WARNING", logger="shelters.outbox"), django_capture_on_commit_callbacks(execute=True):
+        request_recompute(shelter_id=shelter.pk, months=[OCT, NOV])
 
-    queued = []
-    monkeypatch.setattr(tasks.recompute_shelter_months, "apply_async", lambda **kwargs: queued.append(kwargs["args"]))
-    with django_capture_on_commit_callbacks(execute=True):
-        request_recompute(shelter_id=shelter.pk, months=[OCT])
-    assert queued == [(shelter.pk, "2007-10-01", "2007-10-01")]
+    assert outbox.nudge_failures == failures + 1
+    assert f"Recompute nudge for shelter {shelter.pk} not sent (OperationalError" in caplog.text
+    assert requests_of(shelter) == {OCT, NOV}
+    assert not IndicatorValue.objects.exists()
+
+    # The beat's task, a minute on: every shelter's requests.
+    outcome = tasks.drain_recompute_requests.apply().get()
+    assert outcome["months_recomputed"] == 2
+    assert stored(shelter)[NOV, "services_medical"] == 1
+    assert requests_of(shelter) == set()
+
+
+def test_a_request_renewed_while_the_drain_counts_is_kept_for_the_next_drain(shelter, monkeypatch):
+    request_recompute(shelter_id=shelter.pk, months=[OCT, NOV])
+    real = indicator_services.recompute_indicators
+
+    def a_write_commits_meanwhile(**kwargs):
+        outcome = real(**kwargs)
+        request_recompute(shelter_id=shelter.pk, months=[NOV])
+        return outcome
+
+    monkeypatch.setattr(indicator_services, "recompute_indicators", a_write_commits_meanwhile)
+    indicator_services.drain_recompute_requests(shelter_id=shelter.pk)
+
+    assert requests_of(shelter) == {NOV}
+    monkeypatch.setattr(indicator_services, "recompute_indicators", real)
+    indicator_services.drain_recompute_requests()
+    assert requests_of(shelter) == set()
+
+
+def test_a_locked_months_request_is_dropped_and_the_month_left_alone(shelter):
+    MonthLock.objects.create(shelter=shelter, month=NOV)
+    request_recompute(shelter_id=shelter.pk, months=[NOV])
+
+    result = indicator_services.drain_recompute_requests(shelter_id=shelter.pk)
+
+    assert result.dropped_locked == [(shelter.pk, NOV)] and result.recomputed == []
+    assert requests_of(shelter) == set()
+    assert not IndicatorValue.objects.filter(shelter=shelter).exists()
+
+
+def test_a_drain_that_fails_keeps_every_request(shelter, monkeypatch):
+    request_recompute(shelter_id=shelter.pk, months=[OCT])
+
+    def broken(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(indicator_services, "recompute_indicators", broken)
+    with pytest.raises(OperationalError):
+        indicator_services.drain_recompute_requests(shelter_id=shelter.pk)
+
+    assert requests_of(shelter) == {OCT}
+
+
+def test_the_drain_takes_a_fixed_number_of_queries(shelter, django_assert_num_queries):
+    request_recompute(shelter_id=shelter.pk, months=[OCT, NOV])
+    if connection.vendor != "postgresql":
+        pytest.skip("counted on PostgreSQL")
+    # 1 savepoint, 2 the door's setting, 3 advisory lock, 4 the requests, 5 locked months, the recompute of one
+    # shelter-month range (16, test_recompute_of_one_shelter_month_takes_a_fixed_number_of_queries),
+    # 22 delete the requests read, 23 the setting given back, 24 release.
+    with django_assert_num_queries(24):
+        indicator_services.drain_recompute_requests(shelter_id=shelter.pk)
 
 
 def test_in_the_eager_demo_a_write_is_recomputed_in_process(shelter, django_capture_on_commit_callbacks):
@@ -398,7 +451,7 @@ def test_in_the_eager_demo_a_write_is_recomputed_in_process(shelter, django_capt
         request_recompute(shelter_id=shelter.pk, months=[NOV, OCT])
 
     assert {month for month, _key in stored(shelter)} == {OCT, NOV}
-    assert cache.get(indicator_services._pending_key(shelter.pk, OCT)) is None
+    assert requests_of(shelter) == set()
 
 
 # --- The tasks --------------------------------------------------------------------------------------------------
@@ -414,7 +467,7 @@ def test_the_shelter_task_recomputes_its_range(shelter):
 @pytest.mark.parametrize("error", [OperationalError, InterfaceError])
 def test_the_task_retries_on_a_database_error(shelter, monkeypatch, error):
     calls = []
-    real = indicator_services.recompute_pending_months
+    real = indicator_services.recompute_indicators
 
     def flaky(**kwargs):
         calls.append(kwargs)
@@ -422,7 +475,7 @@ def test_the_task_retries_on_a_database_error(shelter, monkeypatch, error):
             raise error("server closed the connection unexpectedly")
         return real(**kwargs)
 
-    monkeypatch.setattr(indicator_services, "recompute_pending_months", flaky)
+    monkeypatch.setattr(indicator_services, "recompute_indicators", flaky)
     # throw=False: the eager run retries in place instead of raising celery.exceptions.Retry to the caller.
     result = tasks.recompute_shelter_months.apply(args=(shelter.pk, "2007-10-01", "2007-10-01"), throw=False)
 
@@ -433,8 +486,10 @@ def test_the_task_retries_on_a_database_error(shelter, monkeypatch, error):
 
 
 def test_the_tasks_ack_late_and_have_time_limits():
-    for task in (tasks.recompute_shelter_months, tasks.recompute_recent_months):
-        assert task.acks_late is True
+    for task in (tasks.recompute_shelter_months, tasks.drain_recompute_requests, tasks.recompute_recent_months):
+        assert task.acks_late is True and task.reject_on_worker_lost is True
+        # Redis gives an unacknowledged task to another worker only after the visibility timeout.
+        assert task.time_limit < settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
         assert 0 < task.soft_time_limit < task.time_limit
         assert OperationalError in task.autoretry_for
         assert task.retry_backoff and task.max_retries
@@ -460,8 +515,10 @@ def test_the_nightly_task_recomputes_the_current_and_previous_month_of_every_she
 def test_the_nightly_task_is_on_the_beat_schedule():
     from proteja_site.celery import app
 
-    schedule = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    schedule = {entry["task"]: entry["schedule"] for entry in app.conf.beat_schedule.values()}
     assert tasks.recompute_recent_months.name in schedule
+    # The outbox is drained every minute whatever messages were lost.
+    assert schedule[tasks.drain_recompute_requests.name] == 60.0
 
 
 def test_a_victims_tip_status_change_recomputes_their_charges_after_the_stay(db, django_capture_on_commit_callbacks):
@@ -493,12 +550,54 @@ def test_a_victims_tip_status_change_recomputes_their_charges_after_the_stay(db,
     assert stored(shelter)[DEC, "tip_victims_pressed_charges"] == 0
 
 
-def test_pending_markers_are_set_once_and_expire(db, marker_cache):
-    assert indicator_services._add_markers(["casa:2007-10", "casa:2007-11"], 60) == [True, True]
-    assert indicator_services._add_markers(["casa:2007-11", "casa:2007-12"], 60) == [False, True]
-    assert indicator_services._add_markers([], 60) == []
-    assert cache.get("casa:2007-12") == 1
-    if marker_cache == "redis":
-        backend = caches["default"]
-        client = backend._cache.get_client()
-        assert 0 < client.ttl(backend.make_and_validate_key("casa:2007-12")) <= 60
+@pytest.mark.django_db(transaction=True)
+def test_a_write_committed_while_a_drain_counts_neither_waits_for_it_nor_is_lost(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("an in-memory SQLite test database refuses a second writer instead of waiting")
+    from tests.walls import past_the_wall, seeing
+
+    shelter = ShelterFactory()
+    # Made in its shelter's scope by the factory (tests/walls.py).
+    victim = VictimFactory(
+        shelter=shelter, intake_date=date(2007, 10, 2), exit_date=date(2007, 10, 30), exit_reason="other"
+    )
+    monkeypatch.setattr(tasks.drain_recompute_requests, "apply_async", lambda **kwargs: None)
+
+    def write() -> None:
+        with seeing(shelter.pk), transaction.atomic():
+            case_services.record_create(
+                actor=None, model=Service, data={"victim": victim, "date": date(2007, 10, 9), "category": "legal"}
+            )
+
+    write()
+    counted, release = threading.Event(), threading.Event()
+    real = indicator_services.recompute_indicators
+
+    def slow_recompute(**kwargs):
+        outcome = real(**kwargs)
+        counted.set()
+        assert release.wait(10)
+        return outcome
+
+    monkeypatch.setattr(indicator_services, "recompute_indicators", slow_recompute)
+    errors: list[BaseException] = []
+    drainer = threading.Thread(
+        target=lambda: errors.extend(run_in_threads(1, indicator_services.drain_recompute_requests))
+    )
+    drainer.start()
+    assert counted.wait(10)
+    started = time.monotonic()
+    write()  # while the drain holds its transaction open
+    waited = time.monotonic() - started
+    release.set()
+    drainer.join(10)
+    monkeypatch.setattr(indicator_services, "recompute_indicators", real)
+
+    assert errors == []
+    assert waited < 1
+    # The drain counted one service; the second write's request is still there, and the next drain counts it.
+    assert past_the_wall(lambda: stored(shelter)[OCT, "services_legal"]) == 1
+    assert past_the_wall(lambda: requests_of(shelter)) == {OCT}
+    past_the_wall(indicator_services.drain_recompute_requests)
+    assert past_the_wall(lambda: stored(shelter)[OCT, "services_legal"]) == 2
+    assert past_the_wall(lambda: requests_of(shelter)) == set()

@@ -6,10 +6,6 @@ from pathlib import Path
 import shelters
 
 SHELTERS = Path(shelters.__file__).parent
-# Imports of `indicators` that another change removes: the recompute request after a case-record write
-# becomes a PostgreSQL outbox that `indicators` drains. Each must still be there (so the allowance is
-# dropped as soon as it is not needed), and nothing else may join it.
-STILL_ALLOWED = {("services.py", "indicators.services")}
 
 
 def imported_modules(path: Path, root: Path) -> set[str]:
@@ -46,11 +42,8 @@ def indicator_imports(root: Path = SHELTERS) -> set[tuple[str, str]]:
 
 
 def test_no_module_of_shelters_imports_indicators():
-    assert indicator_imports() - STILL_ALLOWED == set()
-
-
-def test_each_remaining_allowance_is_still_needed():
-    assert STILL_ALLOWED <= indicator_imports()
+    # A case-record write leaves its recompute request in an outbox (shelters.outbox) that `indicators` drains.
+    assert indicator_imports() == set()
 
 
 def test_the_walk_sees_every_way_of_importing_indicators(tmp_path):

@@ -18,7 +18,18 @@ from rest_framework.test import APIClient
 from accounts.services import token_issue
 from proteja_site.database_roles import owner_settings, privileges_problem, refuse_privileged_role
 from shelters.audit import audit_account_event, audit_refusal
-from shelters.models import AuditEntry, FollowUp, LegalAction, Referral, RefusalTally, Service, Training, Victim
+from shelters.models import (
+    AuditEntry,
+    FollowUp,
+    LegalAction,
+    RecomputeRequest,
+    Referral,
+    RefusalTally,
+    Service,
+    Training,
+    Victim,
+)
+from shelters.outbox import request_recompute
 from shelters.scopes import (
     CrossShelterCountingRefused,
     counting_scope,
@@ -50,7 +61,8 @@ CASE_RECORD_FACTORIES = {
     FollowUp: FollowUpFactory,
     Training: TrainingFactory,
 }
-TABLES = [model._meta.db_table for model in CASE_RECORD_FACTORIES] + [AuditEntry._meta.db_table]
+OUTBOX = RecomputeRequest._meta.db_table
+TABLES = [model._meta.db_table for model in CASE_RECORD_FACTORIES] + [AuditEntry._meta.db_table, OUTBOX]
 
 
 @pytest.fixture
@@ -126,6 +138,28 @@ def test_one_shelters_scope_lets_its_rows_through_and_keeps_writes_in_it(model, 
         # WITH CHECK: a row of A cannot be moved to B.
         with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
             _execute(f"UPDATE {table} SET shelter_id = %s", [shelter_b.pk])
+
+
+def test_the_recompute_outbox_is_behind_the_same_wall(shelter_a, shelter_b):
+    with shelter_scope([shelter_a.pk]):
+        request_recompute(shelter_id=shelter_a.pk, months=[date(2007, 10, 1)])
+        # A write cannot leave a request for a shelter outside its door.
+        with pytest.raises(DatabaseError, match="row-level security"), transaction.atomic():
+            request_recompute(shelter_id=shelter_b.pk, months=[date(2007, 10, 1)])
+    with shelter_scope([shelter_b.pk]):
+        request_recompute(shelter_id=shelter_b.pk, months=[date(2007, 11, 1)])
+    assert _count(OUTBOX) == 2  # the test's own scope holds both shelters
+
+    with no_shelter_scope():
+        assert _count(OUTBOX) == 0
+        assert _execute(f"DELETE FROM {OUTBOX}") == 0
+    with shelter_scope([shelter_a.pk]):
+        assert set(RecomputeRequest.objects.values_list("shelter_id", flat=True)) == {shelter_a.pk}
+        assert _execute(f"DELETE FROM {OUTBOX} WHERE shelter_id = %s", [shelter_b.pk]) == 0
+    with no_shelter_scope(), counting_scope([shelter_b.pk], purpose="test"):
+        assert set(RecomputeRequest.objects.values_list("shelter_id", flat=True)) == {shelter_b.pk}
+        assert _execute(f"DELETE FROM {OUTBOX}") == 0
+    assert _count(OUTBOX) == 2
 
 
 def test_a_write_into_another_shelter_is_refused_by_the_database(shelter_a, shelter_b):

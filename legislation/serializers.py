@@ -11,6 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from meetings.models import Organization
+from proteja_site.fields import ExactPrimaryKeyRelatedField
 from shelters.models import EARLIEST_DATE
 
 from .models import FederalLaw, Network, NetworkKind, State, StateChange, TipLawStatus, clean_palermo_elements
@@ -117,9 +118,9 @@ class FederalLawSerializer(serializers.ModelSerializer):
 
 
 class NetworkSerializer(serializers.ModelSerializer):
-    state = serializers.PrimaryKeyRelatedField(queryset=State.objects.all(), allow_null=True, required=False)
+    state = ExactPrimaryKeyRelatedField(queryset=State.objects.all(), allow_null=True, required=False)
     kind = serializers.ChoiceField(choices=NetworkKind.choices)
-    organizations = serializers.PrimaryKeyRelatedField(many=True, queryset=Organization.objects.all(), required=False)
+    organizations = ExactPrimaryKeyRelatedField(many=True, queryset=Organization.objects.all(), required=False)
     # Extra, read-only: partners and shelter staff may not list organizations but may see who is in a network.
     organization_names = serializers.SerializerMethodField()
     established_on = serializers.DateField(allow_null=True, required=False, validators=[not_before_1900])

@@ -6,6 +6,7 @@ trail. Callers (API, admin, the seed import) have checked the user's role alread
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -41,7 +42,8 @@ def state_update(
     `source` (the document or person the new values come from) is required; ValidationError naming it otherwise.
     """
     source = " ".join((source or "").split())
-    if not source:
+    # Something a reader can see: a zero-width space or a lone mark cites nothing.
+    if not any(unicodedata.category(character)[0] in "LN" for character in source):
         raise ValidationError({"source": _("Cite the source of this change.")})
     if len(source) > 1000:
         raise ValidationError({"source": _("Keep the source under 1,000 characters.")})

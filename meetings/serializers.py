@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from proteja_site.fields import ExactPrimaryKeyRelatedField
 from shelters.states import STATE_CHOICES
 
 from .models import Meeting, Organization
@@ -17,7 +18,7 @@ class OrganizationSerializer(serializers.ModelSerializer):
 
 class MeetingSerializer(serializers.ModelSerializer):
     dates = serializers.ListField(child=serializers.DateField(), required=False, max_length=366)
-    organizations = serializers.PrimaryKeyRelatedField(many=True, queryset=Organization.objects.all(), required=False)
+    organizations = ExactPrimaryKeyRelatedField(many=True, queryset=Organization.objects.all(), required=False)
     # Extra, read-only: partners may not list organizations but should see who a meeting was with.
     organization_names = serializers.SerializerMethodField()
     state = serializers.ChoiceField(choices=STATE_CHOICES, allow_blank=True, required=False)

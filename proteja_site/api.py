@@ -47,7 +47,30 @@ def bulk_error_detail(item_errors: dict[int, Any]) -> dict[str, Any]:
     return {"items": detail}
 
 
+# Half of a UTF-16 pair: valid in a JSON string ("\\ud800"), but no UTF-8 encodes it, so an error message that
+# quotes the bad input (an unknown choice, an unknown key) could not be rendered: a 500 instead of the 400.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _renderable(data: Any) -> Any:
+    """The error's data with every lone surrogate, in keys and messages, shown as U+FFFD."""
+    if isinstance(data, str):
+        return _LONE_SURROGATE.sub("\ufffd", data) if _LONE_SURROGATE.search(data) else data
+    if isinstance(data, dict):
+        return {_renderable(key): _renderable(value) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [_renderable(value) for value in data]
+    return data
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    response = _exception_response(exc, context)
+    if response is not None and response.data is not None:
+        response.data = _renderable(response.data)
+    return response
+
+
+def _exception_response(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, MonthLocked):
         return Response(
             {"detail": str(exc), "months": [f"{month:%Y-%m}" for month in exc.months]},

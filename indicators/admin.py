@@ -30,6 +30,7 @@ from shelters.admin import is_program_admin
 from shelters.models import Shelter
 
 from . import locks
+from .admin_forms import MonthRangeForm
 from .admin_national import national_page
 from .catalogue import INDICATORS, indicator_label
 from .models import IndicatorValue, MonthLock, MonthSubmission
@@ -106,10 +107,9 @@ class IndicatorFilter(admin.SimpleListFilter):
         return queryset.filter(indicator=self.value()) if self.value() else queryset
 
 
-class Annex2PageForm(forms.Form):
+class Annex2PageForm(MonthRangeForm):
+    field_order = ["shelter", "start", "end", "lang"]
     shelter = forms.ModelChoiceField(queryset=Shelter.objects.all(), to_field_name="slug", label=_("Shelter"))
-    start = forms.CharField(label=_("From (YYYY-MM)"), required=False)
-    end = forms.CharField(label=_("To (YYYY-MM)"), required=False)
     # The table's language: the reader's unless another is asked for (the donor reads the English table). The
     # languages are named in the reader's language, like everything else on the page ("Inglés" in Spanish).
     lang = forms.ChoiceField(label=_("Language"), choices=[("en", _("English")), ("es", _("Spanish"))], required=False)
@@ -117,21 +117,6 @@ class Annex2PageForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["lang"].initial = reader_language()
-
-    def _month(self, name: str) -> date | None:
-        raw = self.cleaned_data.get(name)
-        if not raw:
-            return None
-        month = parse_month(raw)
-        if month is None:
-            raise ValidationError(MONTH_INVALID)
-        return month
-
-    def clean_start(self) -> date | None:
-        return self._month("start")
-
-    def clean_end(self) -> date | None:
-        return self._month("end")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

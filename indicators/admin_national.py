@@ -7,12 +7,11 @@ Counts only: the table reads stored indicator values, never a case record.
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import translation
@@ -21,9 +20,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from proteja_site.api import MONTH_INVALID, parse_month
 from shelters.admin import is_program_admin
 
+from .admin_forms import MonthRangeForm
 from .tables import LANGUAGES, build_national_table, national_table_range, range_problem
 
 CHART_HEIGHT = 90
@@ -32,29 +31,12 @@ CHART_HEIGHT = 90
 LABELLED_MONTHS = 24
 
 
-class NationalPageForm(forms.Form):
-    start = forms.CharField(label=gettext_lazy("From (YYYY-MM)"), required=False)
-    end = forms.CharField(label=gettext_lazy("To (YYYY-MM)"), required=False)
+class NationalPageForm(MonthRangeForm):
     lang = forms.ChoiceField(
         label=gettext_lazy("Language"),
         choices=[("es", gettext_lazy("Spanish")), ("en", gettext_lazy("English"))],
         required=False,
     )
-
-    def _month(self, name: str) -> date | None:
-        raw = self.cleaned_data.get(name)
-        if not raw:
-            return None
-        month = parse_month(raw)
-        if month is None:
-            raise ValidationError(MONTH_INVALID)
-        return month
-
-    def clean_start(self) -> date | None:
-        return self._month("start")
-
-    def clean_end(self) -> date | None:
-        return self._month("end")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

@@ -7,7 +7,6 @@ Counts only: nothing here shows a case record. Writes go through `indicators.rev
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from django import forms
@@ -21,39 +20,23 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from proteja_site.api import MONTH_INVALID, parse_month
+from proteja_site.api import parse_month
 from shelters.admin import is_program_admin
 from shelters.models import Shelter
 from shelters.months import month_from_number, month_number
 
 from . import review
+from .admin_forms import MonthRangeForm
 from .board import month_rows
 from .models import MonthReview, MonthStatus
 
 BOARD_MONTHS_LIMIT = 36
 
 
-class BoardForm(forms.Form):
-    start = forms.CharField(label=gettext_lazy("From (YYYY-MM)"), required=False)
-    end = forms.CharField(label=gettext_lazy("To (YYYY-MM)"), required=False)
+class BoardForm(MonthRangeForm):
     shelter = forms.ModelChoiceField(
         queryset=Shelter.objects.all(), to_field_name="slug", required=False, label=gettext_lazy("Shelter")
     )
-
-    def _month(self, name: str) -> date | None:
-        raw = self.cleaned_data.get(name)
-        if not raw:
-            return None
-        month = parse_month(raw)
-        if month is None:
-            raise ValidationError(MONTH_INVALID)
-        return month
-
-    def clean_start(self) -> date | None:
-        return self._month("start")
-
-    def clean_end(self) -> date | None:
-        return self._month("end")
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()

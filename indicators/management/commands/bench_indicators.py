@@ -95,7 +95,8 @@ class Command(BaseCommand):
                 model._meta.db_table
                 for model in (IndicatorValue, MonthLock, FollowUp, LegalAction, Referral, Service, Training, Victim)
             ]
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            # CASCADE: the tables that point at case records (consents, transfers) hold only bench rows here.
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
             Shelter.objects.filter(slug__startswith=BENCH_SLUG).delete()
 
         with transaction.atomic(), connection.cursor() as cursor:

@@ -387,10 +387,11 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     flags.append(f"CAST(v.exit_reason = '{ExitReason.REINTEGRATED}' AS INTEGER) AS reintegrated")
     flags.append(f"{dialect.month_index('v.intake_date', first_month_number)} AS intake_position")
     flags.append(f"{dialect.month_index('v.exit_date', first_month_number)} AS exit_position")
-    overlapping = f"v.intake_position <= {last} AND (v.exit_position IS NULL OR v.exit_position >= 0)"
+    intake_position = dialect.month_index("v.intake_date", first_month_number)
+    exit_position = dialect.month_index("v.exit_date", first_month_number)
     # The stay's months in the range as bits (0 when it misses the range).
-    stay_first = "GREATEST(v.intake_position, 0)"
-    stay_last = f"LEAST(COALESCE(v.exit_position, {last}), {last})"
+    stay_first = f"GREATEST({intake_position}, 0)"
+    stay_last = f"LEAST(COALESCE({exit_position}, {last}), {last})"
     stay_bits = (
         f"CASE WHEN {stay_first} > {stay_last} THEN CAST(0 AS bigint)"
         f" ELSE (CAST(1 AS bigint) << ({stay_last} + 1)) - (CAST(1 AS bigint) << {stay_first}) END"
@@ -423,22 +424,22 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
 
     return f"""
     WITH months (position, month_start, next_start) AS (VALUES {", ".join([dialect.month_params] * month_count)}),
+    -- The victims whose stay overlaps the range (the flags are worked out for them alone).
     victims AS (
         SELECT v.id, v.shelter_id,
             {columns(flags)}
         FROM {Victim._meta.db_table} v
-        WHERE {shelter_filter("v")}
+        WHERE {shelter_filter("v")} AND v.intake_date < %s AND (v.exit_date IS NULL OR v.exit_date >= %s)
     ),
     stay_changes AS (
         SELECT v.shelter_id, GREATEST(v.intake_position, 0) AS position,
             {columns([f"v.{key} AS {key}" for key in served])}
         FROM victims v
-        WHERE {overlapping}
         UNION ALL
         SELECT v.shelter_id, v.exit_position + 1 AS position,
             {columns([f"-v.{key} AS {key}" for key in served])}
         FROM victims v
-        WHERE {overlapping} AND v.exit_position < {last}
+        WHERE v.exit_position < {last}
     ),
     changes_by_month AS (
         SELECT shelter_id, position,
@@ -486,10 +487,11 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
         ) s
         GROUP BY s.victim_id
     ),
+    -- Every victim with a service in the range (their stay may miss it).
     victim_months AS (
-        SELECT v.*, sm.first_position, sm.last_position, {", ".join(f"sm.{key}" for key in _SERVICE_PEOPLE)},
-            sm.any_bits & ~({stay_bits}) AS outside_bits
-        FROM service_months sm JOIN victims v ON v.id = sm.victim_id
+        SELECT v.id, v.shelter_id, sm.first_position, sm.last_position,
+            {", ".join(f"sm.{key}" for key in _SERVICE_PEOPLE)}, sm.any_bits & ~({stay_bits}) AS outside_bits
+        FROM service_months sm JOIN {Victim._meta.db_table} v ON v.id = sm.victim_id
     ),
     service_people AS (
         SELECT v.shelter_id, p.position,
@@ -502,10 +504,10 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     -- Served in a month with a service but outside the stay: rare, counted apart.
     served_outside_stay AS (
         SELECT v.shelter_id, p.position,
-            {columns([f"SUM(v.{key}) AS {key}" for key in served])}
-        FROM victim_months v
-        CROSS JOIN LATERAL generate_series(v.first_position, v.last_position) AS p (position)
-        WHERE v.outside_bits <> 0 AND {bit("v.outside_bits")} = 1
+            {columns([f"SUM(CAST({condition} AS INTEGER)) AS {key}" for key, condition in served.items()])}
+        FROM victim_months vm JOIN {Victim._meta.db_table} v ON v.id = vm.id
+        CROSS JOIN LATERAL generate_series(vm.first_position, vm.last_position) AS p (position)
+        WHERE vm.outside_bits <> 0 AND {bit("vm.outside_bits")} = 1
         GROUP BY v.shelter_id, p.position
     )
     SELECT shelter_id, position,
@@ -566,7 +568,7 @@ def _people_and_services_postgresql(
     params: list[object] = []
     for position, (start, next_start) in enumerate(zip(months, nexts, strict=True)):
         params += [position, start, next_start]
-    params += scope
+    params += [*scope, nexts[-1], months[0]]
     params += [months, *scope, months[0], nexts[-1]] * 2
     keys = _people_and_services_keys(dialect)
     # In a transaction of its own unless the caller has one, so that the settings below end with it.

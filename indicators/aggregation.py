@@ -344,8 +344,9 @@ def _people_and_services_sql(
     """
 
 
-# A PostgreSQL statement covers at most this many months: each victim's months are bits of a bigint there.
-POSTGRESQL_MONTHS_PER_STATEMENT = 60
+# A PostgreSQL statement covers at most this many months: each victim's months are bits of a bigint there,
+# those with vocational training and those with schooling side by side in one (two times 30 bits).
+POSTGRESQL_MONTHS_PER_STATEMENT = 30
 
 
 def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | None, first_month_number: int) -> str:
@@ -400,10 +401,19 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     service_events = [
         f"COUNT(*) FILTER (WHERE s.category = '{category}') AS {key}" for key, category in _SERVICE_EVENTS.items()
     ]
-    people_bits = [
-        f"COALESCE(BIT_OR(CAST(1 AS bigint) << s.position) FILTER (WHERE s.category = '{category}'), 0) AS {key}"
-        for key, category in _SERVICE_PEOPLE.items()
+    # One aggregate for both: a service of the n-th of these categories sets bit position + 30 n.
+    width = POSTGRESQL_MONTHS_PER_STATEMENT
+    people_bits = " ".join(
+        f"WHEN '{category}' THEN CAST(1 AS bigint) << (s.position + {width * n})"
+        for n, category in enumerate(_SERVICE_PEOPLE.values())
+    )
+    people_masks = [
+        f"(sm.people_bits >> {width * n}) & {(1 << width) - 1} AS {key}" for n, key in enumerate(_SERVICE_PEOPLE)
     ]
+    # The first and last month with a service, from the bits: the lowest set one (a power of two, whose
+    # logarithm is exact to far better than a half) and one past the highest (a bound: only set bits count).
+    first_service = "CAST(round(ln(CAST(sm.any_bits & -sm.any_bits AS double precision)) / ln(2)) AS integer)"
+    last_service = f"LEAST(CAST(floor(ln(CAST(sm.any_bits AS double precision)) / ln(2)) AS integer) + 1, {last})"
     running_sums = [
         f"SUM(COALESCE(c.{key}, 0)) OVER (PARTITION BY s.shelter_id ORDER BY m.position) AS {key}" for key in served
     ]
@@ -475,9 +485,8 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
         GROUP BY 1, 2
     ),
     service_months AS (
-        SELECT s.victim_id, MIN(s.position) AS first_position, MAX(s.position) AS last_position,
-            BIT_OR(CAST(1 AS bigint) << s.position) AS any_bits,
-            {columns(people_bits)}
+        SELECT s.victim_id, BIT_OR(CAST(1 AS bigint) << s.position) AS any_bits,
+            BIT_OR(CASE s.category {people_bits} ELSE 0 END) AS people_bits
         FROM (
             SELECT s.victim_id, s.category, {service_position} AS position
             FROM {Service._meta.db_table} s
@@ -489,9 +498,9 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     ),
     -- Every victim with a service in the range (their stay may miss it).
     victim_months AS (
-        SELECT v.id, v.shelter_id, sm.first_position, sm.last_position,
-            {", ".join(f"sm.{key}" for key in _SERVICE_PEOPLE)}, sm.any_bits & ~({stay_bits}) AS outside_bits
-        FROM service_months sm JOIN {Victim._meta.db_table} v ON v.id = sm.victim_id
+        SELECT v.id, v.shelter_id, {first_service} AS first_position, {last_service} AS last_position,
+            {", ".join(people_masks)}, sm.any_bits & ~({stay_bits}) AS outside_bits
+        FROM service_months sm JOIN {Victim._meta.db_table} v ON v.id = sm.victim_id AND {shelter_filter("v")}
     ),
     service_people AS (
         SELECT v.shelter_id, p.position,
@@ -505,7 +514,7 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     served_outside_stay AS (
         SELECT v.shelter_id, p.position,
             {columns([f"SUM(CAST({condition} AS INTEGER)) AS {key}" for key, condition in served.items()])}
-        FROM victim_months vm JOIN {Victim._meta.db_table} v ON v.id = vm.id
+        FROM victim_months vm JOIN {Victim._meta.db_table} v ON v.id = vm.id AND {shelter_filter("v")}
         CROSS JOIN LATERAL generate_series(vm.first_position, vm.last_position) AS p (position)
         WHERE vm.outside_bits <> 0 AND {bit("vm.outside_bits")} = 1
         GROUP BY v.shelter_id, p.position
@@ -570,6 +579,8 @@ def _people_and_services_postgresql(
         params += [position, start, next_start]
     params += [*scope, nexts[-1], months[0]]
     params += [months, *scope, months[0], nexts[-1]] * 2
+    # The victims of those services, and those served outside their stay, in the same shelters.
+    params += [*scope, *scope]
     keys = _people_and_services_keys(dialect)
     # In a transaction of its own unless the caller has one, so that the settings below end with it.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:

@@ -388,11 +388,9 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     flags.append(f"CAST(v.exit_reason = '{ExitReason.REINTEGRATED}' AS INTEGER) AS reintegrated")
     flags.append(f"{dialect.month_index('v.intake_date', first_month_number)} AS intake_position")
     flags.append(f"{dialect.month_index('v.exit_date', first_month_number)} AS exit_position")
-    intake_position = dialect.month_index("v.intake_date", first_month_number)
-    exit_position = dialect.month_index("v.exit_date", first_month_number)
-    # The stay's months in the range as bits (0 when it misses the range).
-    stay_first = f"GREATEST({intake_position}, 0)"
-    stay_last = f"LEAST(COALESCE({exit_position}, {last}), {last})"
+    # The stay's months in the range as bits (0 when it misses the range), from the victims' positions.
+    stay_first = "GREATEST(v.intake_position, 0)"
+    stay_last = f"LEAST(COALESCE(v.exit_position, {last}), {last})"
     stay_bits = (
         f"CASE WHEN {stay_first} > {stay_last} THEN CAST(0 AS bigint)"
         f" ELSE (CAST(1 AS bigint) << ({stay_last} + 1)) - (CAST(1 AS bigint) << {stay_first}) END"
@@ -496,11 +494,15 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
         ) s
         GROUP BY s.victim_id
     ),
-    -- Every victim with a service in the range (their stay may miss it).
+    -- Every victim with a service in the range. One whose stay misses the range (rare: every month with a
+    -- service is outside it) is not among `victims`: their shelter is read by id.
     victim_months AS (
-        SELECT v.id, v.shelter_id, {first_service} AS first_position, {last_service} AS last_position,
-            {", ".join(people_masks)}, sm.any_bits & ~({stay_bits}) AS outside_bits
-        FROM service_months sm JOIN {Victim._meta.db_table} v ON v.id = sm.victim_id AND {shelter_filter("v")}
+        SELECT sm.victim_id AS id,
+            COALESCE(v.shelter_id, (SELECT o.shelter_id FROM {Victim._meta.db_table} o WHERE o.id = sm.victim_id))
+                AS shelter_id,
+            {first_service} AS first_position, {last_service} AS last_position, {", ".join(people_masks)},
+            sm.any_bits & ~(CASE WHEN v.id IS NULL THEN CAST(0 AS bigint) ELSE {stay_bits} END) AS outside_bits
+        FROM service_months sm LEFT JOIN victims v ON v.id = sm.victim_id
     ),
     service_people AS (
         SELECT v.shelter_id, p.position,
@@ -579,8 +581,8 @@ def _people_and_services_postgresql(
         params += [position, start, next_start]
     params += [*scope, nexts[-1], months[0]]
     params += [months, *scope, months[0], nexts[-1]] * 2
-    # The victims of those services, and those served outside their stay, in the same shelters.
-    params += [*scope, *scope]
+    # Those served outside their stay, in the same shelters.
+    params += scope
     keys = _people_and_services_keys(dialect)
     # In a transaction of its own unless the caller has one, so that the settings below end with it.
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:

@@ -365,15 +365,18 @@ class Command(BaseCommand):
         )
 
     def _rebuild_for(self, first: date, last: date, seconds: float) -> None:
+        import signal
+
         stop_at = time.monotonic() + seconds
+        stopped = []
+        # bench_api --during-rebuild stops the loop (SIGINT) when its drive is done: the recompute under way
+        # finishes, and the count is printed.
+        signal.signal(signal.SIGINT, lambda *_args: stopped.append(True))
         times = []
-        try:
-            while time.monotonic() < stop_at:
-                started = time.perf_counter()
-                recompute_indicators(first_month=first, last_month=last)
-                times.append(time.perf_counter() - started)
-        except KeyboardInterrupt:
-            pass  # bench_api --during-rebuild stops the loop when its drive is done
+        while time.monotonic() < stop_at and not stopped:
+            started = time.perf_counter()
+            recompute_indicators(first_month=first, last_month=last)
+            times.append(time.perf_counter() - started)
         median = f", median {statistics.median(times):.2f} s each" if times else ""
         self.stdout.write(f"{len(times)} full recomputes finished{median}")
 

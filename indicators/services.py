@@ -164,20 +164,26 @@ def _store_computed(rows: list[tuple[int, date, str, int]], computed_at: datetim
         # One statement from four arrays (a national recompute stores ~90,000 values). A value
         # that did not change is left as it is, `updated_at` included: a nightly recompute of an
         # unchanged month writes nothing, and `updated_at` says when the number last changed.
+        # The unchanged values are left out before the INSERT: ON CONFLICT locks every row it meets,
+        # even one its WHERE leaves alone (a write per value: half a second for a national recompute).
         shelter_ids, months, indicators, values = (list(column) for column in zip(*rows, strict=True))
         table = IndicatorValue._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 INSERT INTO {table} AS stored (shelter_id, month, indicator, value, source, updated_at)
-                SELECT shelter_id, month, indicator, value, %s, %s
+                SELECT fresh.shelter_id, fresh.month, fresh.indicator, fresh.value, %s, %s
                 FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::integer[])
                     AS fresh (shelter_id, month, indicator, value)
+                LEFT JOIN {table} AS old
+                    ON old.shelter_id = fresh.shelter_id AND old.month = fresh.month
+                    AND old.indicator = fresh.indicator AND old.source = %s
+                WHERE old.id IS NULL OR old.value IS DISTINCT FROM fresh.value
                 ON CONFLICT (shelter_id, month, indicator, source)
                 DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
                 WHERE stored.value IS DISTINCT FROM EXCLUDED.value
                 """,
-                [Source.COMPUTED, computed_at, shelter_ids, months, indicators, values],
+                [Source.COMPUTED, computed_at, shelter_ids, months, indicators, values, Source.COMPUTED],
             )
         return
     IndicatorValue.objects.bulk_create(

@@ -442,8 +442,10 @@ class Service(VictimRecord):
         ]
         indexes = [
             models.Index(fields=["shelter", "date"], name="service_shelter_date"),
-            # Covering (category included): Annex 2 groups services by victim and month from the index alone.
-            models.Index(fields=["victim", "date"], name="service_victim_date", include=["category"]),
+            # Covering (category and shelter included): Annex 2 groups services by victim from the index alone.
+            # The shelter too, because row-level security's policies read it on every row: without it in the
+            # index, PostgreSQL must visit the table for each of millions of services.
+            models.Index(fields=["victim", "date"], name="service_victim_date", include=["category", "shelter"]),
         ]
 
     def __str__(self) -> str:

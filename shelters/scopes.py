@@ -81,20 +81,35 @@ def _as_text(shelter_ids: Collection[int]) -> str:
     return ",".join(str(int(pk)) for pk in sorted(set(shelter_ids)))
 
 
-def _write(connection, door: _Sql, counting: _Sql, door_user_id: int | None = None) -> None:  # noqa: ANN001
-    """The only statement that writes the settings: both, in one small query."""
+def _write(
+    connection,  # noqa: ANN001
+    door: _Sql,
+    counting: _Sql,
+    door_user_id: int | None = None,
+    *,
+    session: bool = False,
+) -> None:
+    """The only statement that writes the settings: both, in one small query.
+
+    Local to the transaction (SET LOCAL), unless `session`: a web request outside any transaction
+    (`web_request_scope`), which clears them for the session when it ends, whatever happens.
+    """
+    local = "false" if session else "true"
+    if session:
+        # Marked before the statement runs: whatever becomes of it, the request's end clears the session.
+        connection.proteja_session_settings_written = True
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT set_config('{DOOR_SETTING}', {door[0]}, true),"
-            f" set_config('{COUNTING_SETTING}', {counting[0]}, true)",
+            f"SELECT set_config('{DOOR_SETTING}', {door[0]}, {local}),"
+            f" set_config('{COUNTING_SETTING}', {counting[0]}, {local})",
             [*door[1], *counting[1]],
         )
         door_value, counting_value = cursor.fetchone()
     connection.proteja_scope_values = _Values(door_value or "", counting_value or "", door_user_id)
 
 
-def _write_values(connection, values: _Values) -> None:  # noqa: ANN001
-    _write(connection, _literal(values.door), _literal(values.counting), values.door_user_id)
+def _write_values(connection, values: _Values, *, session: bool = False) -> None:  # noqa: ANN001
+    _write(connection, _literal(values.door), _literal(values.counting), values.door_user_id, session=session)
 
 
 @contextmanager
@@ -174,35 +189,72 @@ def every_shelter_scope(*, using: str = DEFAULT_DB_ALIAS) -> contextmanager:
 def web_request_scope(user, *, may_open_door: bool, using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:  # noqa: ANN001
     """A web request: its (session) user's shelters, or none; `open_door_for` changes the user (API tokens).
 
-    The request runs in one transaction (which holds the settings) when its user may see case records,
-    or it may yet authenticate one (`may_open_door`: an API request with credentials); any other request
-    runs as before, and sees no case record.
+    A request that starts outside a transaction (every request in production) holds its door in the
+    database session, not in a transaction of its own: its writes are real transactions (not savepoints
+    of one the length of the request) and its reads plain statements, as without the second wall. The
+    session's settings are cleared when the request ends, whatever happened in it (`_end_session_door`):
+    a connection kept for the next request (CONN_MAX_AGE) never carries this user's shelters to it, and
+    one whose clearing fails is closed. A request inside a longer transaction (a test's) sets them for
+    that transaction and gives the previous ones back, as any nested scope.
     """
     token = _in_web_request.set(True)
+    connection = connections[using]
     try:
-        with _scope(None, None, using=using, open_transaction=may_open_door or can_see_case_records(user)):
-            open_door_for(user, using=using)
-            yield
+        if _has_row_security(connection) and not connection.in_atomic_block:
+            _end_session_door(connection)  # nothing can be left over; if it were, it goes before anything runs
+            connection.proteja_session_door = True
+            try:
+                open_door_for(user, using=using)
+                yield
+            finally:
+                _end_session_door(connection)
+        else:
+            with _scope(None, None, using=using, open_transaction=may_open_door or can_see_case_records(user)):
+                open_door_for(user, using=using)
+                yield
     finally:
         _in_web_request.reset(token)
+
+
+def _end_session_door(connection) -> None:  # noqa: ANN001
+    """Clear the settings a request wrote for its database session; close the connection if that fails."""
+    connection.proteja_session_door = False
+    if getattr(connection, "proteja_session_settings_written", False):
+        try:
+            if connection.in_atomic_block or connection.connection is None:
+                # A transaction left open by the request (or a lost connection): nothing of it is kept.
+                raise DatabaseError("the request's connection is not in a state to be cleared")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"SELECT set_config('{DOOR_SETTING}', '', false), set_config('{COUNTING_SETTING}', '', false)"
+                )
+        except Exception:  # noqa: BLE001 - any failure: the session must not be reused
+            connection.close()
+        connection.proteja_session_settings_written = False
+    connection.proteja_scope_values = _NOTHING
 
 
 def open_door_for(user, *, using: str = DEFAULT_DB_ALIAS) -> None:  # noqa: ANN001
     """Inside a web request: let the database show `user`'s shelters (one query, once per user and request).
 
     Called by the middleware for the session's user, and by `selectors.case_shelter_ids` for the user the
-    API authenticated inside its view (a token), which the middleware could not know.
+    API authenticated inside its view (a token), which the middleware could not know. In a request that
+    holds its door in the database session, a door first opened inside a transaction that then rolls back
+    is closed again by PostgreSQL (the request sees nothing more: closed, never open to another).
     """
     connection = connections[using]
-    if not _in_web_request.get() or not _has_row_security(connection) or not connection.in_atomic_block:
+    if not _in_web_request.get() or not _has_row_security(connection):
+        return
+    session = getattr(connection, "proteja_session_door", False)
+    if not session and not connection.in_atomic_block:
         return
     current = _values(connection)
     if not can_see_case_records(user):
         if current != _NOTHING:
-            _write_values(connection, _NOTHING)
+            _write_values(connection, _NOTHING, session=session)
         return
     if current.door_user_id != user.pk:
-        _write(connection, _memberships(user.pk), _literal(""), user.pk)
+        _write(connection, _memberships(user.pk), _literal(""), user.pk, session=session)
 
 
 @contextmanager

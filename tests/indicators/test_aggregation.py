@@ -337,3 +337,29 @@ def test_open_victims_are_served_in_every_month_of_their_stay(shelter):
 
     assert row(shelter, "victims_served", first=date(2007, 7, 1), last=DEC) == [2, 2, 1, 1, 1, 1]
     assert row(shelter, "new_victims", first=date(2007, 7, 1), last=DEC) == [0, 0, 0, 0, 0, 0]
+
+
+def test_a_range_longer_than_one_statement_counts_each_month_as_that_month_alone(shelter):
+    """PostgreSQL counts at most POSTGRESQL_MONTHS_PER_STATEMENT months per statement (a victim's months are
+    bits of a bigint): a stay, services and a service outside the stay across that edge count as they would
+    month by month."""
+    from indicators.aggregation import POSTGRESQL_MONTHS_PER_STATEMENT, month_from_number, month_number
+
+    first = date(2005, 1, 1)
+    last = month_from_number(month_number(first) + POSTGRESQL_MONTHS_PER_STATEMENT + 5)
+    edge = month_from_number(month_number(first) + POSTGRESQL_MONTHS_PER_STATEMENT)
+    long_stay = tip_victim(shelter, intake_date=date(2005, 3, 10), exit_date=None, nationality="MX")
+    ServiceFactory(victim=long_stay, date=edge.replace(day=2), category="schooling")
+    ServiceFactory(victim=long_stay, date=month_from_number(month_number(edge) - 1), category="legal")
+    left = VictimFactory(
+        shelter=shelter, intake_date=date(2005, 2, 1), exit_date=date(2005, 4, 30), exit_reason="reintegrated"
+    )
+    # Served after the stay ended, on both sides of the edge: served in those months only.
+    ServiceFactory(victim=left, date=month_from_number(month_number(edge) - 1).replace(day=20), category="medical")
+    ServiceFactory(victim=left, date=edge.replace(day=5), category="vocational_training")
+
+    whole = by_month(shelter, first, last)
+    assert whole == {month: by_month(shelter, month, month)[month] for month in months_between(first, last)}
+    assert whole[edge]["victims_served"] == 2 and whole[edge]["victims_schooling"] == 1
+    assert whole[edge]["victims_vocational_training"] == 1
+    assert whole[month_from_number(month_number(edge) + 1)]["victims_served"] == 1

@@ -262,7 +262,8 @@ def test_the_application_refuses_to_start_as_the_owner(settings):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_request_pays_one_small_query_for_the_door(caseworker_a, partner):
-    """In its own transaction, as in production: one set_config for shelter staff, none for a partner."""
+    """Outside any transaction, as in production: shelter staff's door is opened for the database session
+    and cleared when the request ends (two set_config, no transaction of its own); none for a partner."""
     VictimFactory(shelter=caseworker_a.shelters.get())
     other = ShelterFactory()
     VictimFactory(shelter=other)
@@ -276,7 +277,88 @@ def test_a_request_pays_one_small_query_for_the_door(caseworker_a, partner):
         return sum("set_config" in query["sql"] for query in queries.captured_queries), response
 
     count, response = door_queries(caseworker_a)
-    assert count == 1
+    assert count == 2
     assert response.json()["count"] == 1
     count, response = door_queries(partner)
     assert (count, response.status_code) == (0, 403)
+
+
+# --- A request's door lives in the database session: nothing of it outlives the request ---------------------
+
+
+def _door_settings() -> tuple[str, str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(current_setting('proteja.shelter_ids', true), ''),"
+            " coalesce(current_setting('proteja.counted_shelter_ids', true), ''), pg_backend_pid()"
+        )
+        return cursor.fetchone()
+
+
+def _victims_seen_without_a_scope() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM shelters_victim")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_kept_connection_never_carries_the_previous_users_shelters(settings, caseworker_a, caseworker_b):
+    """CONN_MAX_AGE keeps the connection for the next request: it must come to it with nothing let through."""
+    assert settings.DATABASES["default"]["CONN_MAX_AGE"] > 0
+    VictimFactory(shelter=caseworker_a.shelters.get())
+    VictimFactory(shelter=caseworker_b.shelters.get())
+    *_settings, before = _door_settings()
+    for user in (caseworker_a, caseworker_b):
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token_issue(user=user)[1]}")
+        response = client.get("/api/v1/victims/")
+        assert response.json()["count"] == 1
+        door, counting, pid = _door_settings()
+        assert pid == before  # the same database session, kept for the next request
+        assert (door, counting) == ("", "")
+        assert _victims_seen_without_a_scope() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_that_fails_clears_its_door_too(caseworker_a):
+    VictimFactory(shelter=caseworker_a.shelters.get())
+    with pytest.raises(RuntimeError):
+        with web_request_scope(caseworker_a, may_open_door=False):
+            assert _door_settings()[0] == str(caseworker_a.shelters.get().pk)
+            assert Victim.objects.count() == 1
+            raise RuntimeError("the view failed")
+    assert _door_settings()[:2] == ("", "")
+    assert _victims_seen_without_a_scope() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_whose_door_cannot_be_cleared_is_closed(caseworker_a):
+    VictimFactory(shelter=caseworker_a.shelters.get())
+    *_settings, before = _door_settings()
+    with web_request_scope(caseworker_a, may_open_door=False):
+        assert Victim.objects.count() == 1
+        # The database session is lost under the request (a restart, a network cut): clearing it fails.
+        connection.connection.close()
+    assert connection.connection is None
+    door, counting, pid = _door_settings()
+    assert pid != before and (door, counting) == ("", "")
+    assert _victims_seen_without_a_scope() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_door_first_opened_in_a_transaction_that_rolls_back_is_closed(caseworker_a):
+    """A token's user may first be let through inside a write's transaction: if it rolls back, so does the
+    door (PostgreSQL undoes the setting); the request sees nothing more, and the next one nothing either."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from shelters.scopes import open_door_for
+
+    VictimFactory(shelter=caseworker_a.shelters.get())
+    with web_request_scope(AnonymousUser(), may_open_door=True):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            open_door_for(caseworker_a)
+            assert Victim.objects.count() == 1
+            raise DatabaseError("the write failed")
+        assert _door_settings()[0] == ""
+        assert _victims_seen_without_a_scope() == 0
+    assert _door_settings()[:2] == ("", "")

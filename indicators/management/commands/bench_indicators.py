@@ -19,6 +19,7 @@ from __future__ import annotations
 import statistics
 import time
 from datetime import date, timedelta
+from pathlib import Path
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -29,7 +30,7 @@ from indicators.aggregation import compute_indicator_values, month_from_number, 
 from indicators.catalogue import INDICATOR_KEYS
 from indicators.models import IndicatorValue, MonthLock
 from indicators.services import recompute_indicators
-from proteja_site.database_roles import as_owner
+from proteja_site.database_roles import as_owner, owner_settings
 from shelters.models import FollowUp, LegalAction, Referral, Service, Shelter, Training, Victim
 from shelters.scopes import counting_scope
 
@@ -49,6 +50,19 @@ class Command(BaseCommand):
         parser.add_argument("--follow-ups", type=int, help="default: victims / 4")
         parser.add_argument("--repeat", type=int, default=3, help="timed runs of each measure (the median is shown)")
         parser.add_argument("--reuse", action="store_true", help="keep the dataset already loaded, if any")
+        parser.add_argument(
+            "--reference",
+            metavar="DIR",
+            help="also time the hand-written yardstick (DIR/perf_ref.sql, DIR/perf_query.sql: make bench-ratio), "
+            "run by run beside the full recompute, and print the ratio",
+        )
+        parser.add_argument(
+            "--rebuild-for",
+            type=float,
+            metavar="SECONDS",
+            help="only run full recomputes, one after another, for this long (the load bench_api --during-rebuild "
+            "puts beside the API); needs the dataset loaded",
+        )
 
     def handle(self, *args: object, **options: int) -> None:
         if connection.vendor != "postgresql":
@@ -78,11 +92,19 @@ class Command(BaseCommand):
                 else options["victims"] // 2,
                 "follow_ups": options["follow_ups"] if options["follow_ups"] is not None else options["victims"] // 4,
             }
-            if options["reuse"] and Shelter.objects.filter(slug__startswith=BENCH_SLUG).exists():
+            loaded = Shelter.objects.filter(slug__startswith=BENCH_SLUG).exists()
+            if options["rebuild_for"] is not None and not loaded:
+                raise CommandError("--rebuild-for needs the dataset: run bench_indicators once first.")
+            if (options["reuse"] or options["rebuild_for"] is not None) and loaded:
                 self.stdout.write("Reusing the dataset already loaded.")
             else:
                 self._load(counts, first, last)
+        if options["rebuild_for"] is not None:
+            self._rebuild_for(first, last, options["rebuild_for"])
+            return
         self._report(first, last, options["repeat"])
+        if options["reference"]:
+            self._ratio(first, last, Path(options["reference"]), options["repeat"])
 
     # --- Loading ------------------------------------------------------------------------------------------------
 
@@ -95,7 +117,8 @@ class Command(BaseCommand):
                 model._meta.db_table
                 for model in (IndicatorValue, MonthLock, FollowUp, LegalAction, Referral, Service, Training, Victim)
             ]
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            # CASCADE: the tables that point at case records (consents, transfers) hold only bench rows here.
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
             Shelter.objects.filter(slug__startswith=BENCH_SLUG).delete()
 
         with transaction.atomic(), connection.cursor() as cursor:
@@ -339,6 +362,82 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  plain SQL (victims served + services per shelter-month): {plain:7.2f} s  "
             f"-> full recompute / plain SQL = {first_run / plain:.2f} (first run), {full / plain:.2f} (unchanged)"
+        )
+
+    def _rebuild_for(self, first: date, last: date, seconds: float) -> None:
+        import signal
+
+        stop_at = time.monotonic() + seconds
+        stopped = []
+        # bench_api --during-rebuild stops the loop (SIGINT) when its drive is done: the recompute under way
+        # finishes, and the count is printed.
+        signal.signal(signal.SIGINT, lambda *_args: stopped.append(True))
+        times = []
+        while time.monotonic() < stop_at and not stopped:
+            started = time.perf_counter()
+            recompute_indicators(first_month=first, last_month=last)
+            times.append(time.perf_counter() - started)
+        median = f", median {statistics.median(times):.2f} s each" if times else ""
+        self.stdout.write(f"{len(times)} full recomputes finished{median}")
+
+    def _ratio(self, first: date, last: date, folder: Path, repeat: int) -> None:
+        """The full recompute over the yardstick's two hand-written passes, timed in turns (a shared machine
+        drifts: each pair is measured within seconds), as the owner for the yardstick's own tables."""
+        import psycopg
+
+        owner = owner_settings() or connection.settings_dict
+        conninfo = {
+            "dbname": connection.settings_dict["NAME"],
+            "host": owner.get("HOST") or None,
+            "port": owner.get("PORT") or None,
+            "user": owner.get("USER") or None,
+            "password": owner.get("PASSWORD") or None,
+        }
+
+        def statements(name: str) -> list[str]:
+            # psql's meta-commands (\\timing) aside; no statement there holds a ';' of its own.
+            lines = (folder / name).read_text().splitlines()
+            text = "\n".join(line for line in lines if not line.lstrip().startswith("\\"))
+            chunks = (part.strip() for part in text.split(";"))
+            return [chunk for chunk in chunks if any(not line.startswith("--") for line in chunk.splitlines())]
+
+        load, passes = statements("perf_ref.sql"), statements("perf_query.sql")
+        self.stdout.write(f"Building the yardstick's tables ({folder / 'perf_ref.sql'})...")
+        one_shelter = Shelter.objects.filter(slug__startswith=BENCH_SLUG).order_by("id").values_list("id", flat=True)[0]
+        with psycopg.connect(autocommit=True, **{key: value for key, value in conninfo.items() if value}) as owner_db:
+            try:
+                for statement in load:
+                    owner_db.execute(statement)
+
+                def reference(indexes: tuple[int, ...]) -> float:
+                    started = time.perf_counter()
+                    for index in indexes:
+                        owner_db.execute(passes[index]).fetchall()
+                    return time.perf_counter() - started
+
+                full, ref, one, ref_one = [], [], [], []
+                for _run in range(repeat):
+                    full.append(self._timed(1, lambda: recompute_indicators(first_month=first, last_month=last)))
+                    ref.append(reference((0, 1)))
+                    one.append(
+                        self._timed(
+                            5, lambda: recompute_indicators(first_month=last, last_month=last, shelter_id=one_shelter)
+                        )
+                    )
+                    ref_one.append(statistics.median(reference((2,)) for _ in range(5)))
+            finally:
+                owner_db.execute("DROP TABLE IF EXISTS ref_victim, ref_service")
+        ratios = sorted(f / r for f, r in zip(full, ref, strict=True))
+        self.stdout.write(f"Full recompute beside the reference, {repeat} runs in turns:")
+        self.stdout.write(f"  full recompute (s):   {' '.join(f'{t:.2f}' for t in full)}")
+        self.stdout.write(f"  reference passes (s): {' '.join(f'{t:.2f}' for t in ref)}")
+        self.stdout.write(
+            f"  one shelter-month (ms): {' '.join(f'{t * 1000:.1f}' for t in one)}  target <= 20 ms "
+            f"(the yardstick's one shelter-month: {' '.join(f'{t * 1000:.1f}' for t in ref_one)})"
+        )
+        self.stdout.write(
+            f"full recompute / reference: median {statistics.median(ratios):.2f} "
+            f"(range {ratios[0]:.2f}-{ratios[-1]:.2f})  target <= 2.00"
         )
 
     @staticmethod

@@ -66,6 +66,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--only", default="", help="Comma-separated operation numbers to run (1 get, 2 list, 3 create, 4 bulk)."
         )
+        parser.add_argument(
+            "--during-rebuild",
+            action="store_true",
+            help="Drive the API while full Annex 2 recomputes of the national dataset run one after another on the "
+            "same server (bench_indicators --rebuild-for, database BENCH_REBUILD_DATABASE_URL, default "
+            "proteja_bench, loaded once by make bench-indicators). Alone, it drives 'get a victim' only.",
+        )
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
         if connection.vendor != "postgresql":
@@ -80,12 +87,17 @@ class Command(BaseCommand):
             token, victims = self.dataset(options["victims"], options["services"], options["rebuild"])
             vacuum_case_tables()
         started_at = timezone.now()
+        if options["during_rebuild"] and not options["only"]:
+            options["only"] = "1"
         server = start_gunicorn(options["port"], options["workers"])
+        rebuild = start_rebuild(options) if options["during_rebuild"] else None
         try:
             results = self.drive(token, victims, options)
         finally:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
+            if rebuild is not None:
+                self.stdout.write(f"  beside: {stop_rebuild(rebuild)}")
             with as_owner(connection):
                 cleanup(started_at)
         self.report(results, options)
@@ -300,6 +312,47 @@ def start_gunicorn(port: int, workers: int) -> subprocess.Popen:
             time.sleep(0.3)
     server.kill()
     raise CommandError(f"gunicorn did not answer on 127.0.0.1:{port}")
+
+
+def start_rebuild(options: dict) -> subprocess.Popen:
+    """Full recomputes of the national dataset, one after another, for longer than the drive lasts."""
+    operations = len([number for number in options["only"].split(",") if number.strip()]) or 4
+    seconds = (options["seconds"] + 2.0) * operations + 60
+    env = os.environ.copy()
+    env["PYTHONUNBUFFERED"] = "1"  # its lines as they are written: the first says the dataset is there
+    env["DATABASE_URL"] = os.environ.get(
+        "BENCH_REBUILD_DATABASE_URL", "postgres://proteja_app@127.0.0.1:5432/proteja_bench"
+    )
+    env["MIGRATION_DATABASE_URL"] = os.environ.get(
+        "BENCH_REBUILD_MIGRATION_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/proteja_bench"
+    )
+    rebuild = subprocess.Popen(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "bench_indicators", "--rebuild-for", str(seconds)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    # The first recompute is under way once the command has checked the dataset.
+    assert rebuild.stdout is not None
+    for line in rebuild.stdout:
+        if "Reusing the dataset" in line:
+            time.sleep(1.0)
+            return rebuild
+    rebuild.wait()
+    raise CommandError("The rebuild did not start (bench_indicators --rebuild-for needs the dataset loaded).")
+
+
+def stop_rebuild(rebuild: subprocess.Popen) -> str:
+    """Stop the rebuild loop; say how many full recomputes finished while the API was driven."""
+    rebuild.send_signal(signal.SIGINT)
+    try:
+        output, _ = rebuild.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        rebuild.kill()
+        output, _ = rebuild.communicate()
+    lines = [line for line in (output or "").splitlines() if "full recomputes finished" in line]
+    return lines[-1] if lines else "the rebuild loop was stopped"
 
 
 def run_load(port: int, headers: dict, make_request, *, clients: int, seconds: float) -> Outcome:  # type: ignore[no-untyped-def]

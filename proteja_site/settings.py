@@ -247,6 +247,8 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # Seal the audit entries a transaction wrote right after it commits (shelters.audit_chain); off, only the
 # minute's task (shelters.tasks.seal_audit_trail) and verify_audit_trail seal them.
 AUDIT_SEAL_ON_COMMIT = envbool("AUDIT_SEAL_ON_COMMIT", "True")
+# ...at most once a second per process: the next seal takes whatever the skipped commits queued.
+AUDIT_SEAL_INTERVAL_SECONDS = float(os.environ.get("AUDIT_SEAL_INTERVAL_SECONDS") or 1.0)
 
 
 def redis_cache(url: str) -> dict:

@@ -59,6 +59,13 @@ def plain_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
+def seal_after_every_commit(settings):
+    """A test reads the trail right after its write: each commit seals (tests/shelters/test_audit_chain.py
+    tests the production interval)."""
+    settings.AUDIT_SEAL_INTERVAL_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Hashing a password the production way takes most of a second; tests create many users."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

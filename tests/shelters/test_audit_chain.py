@@ -172,6 +172,23 @@ def test_each_commit_seals_its_entries_and_the_task_catches_up_what_was_missed(s
     assert f"head {head.head_seq}:{head.head_seal}" in caplog.text
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_process_seals_at_most_once_per_interval_and_the_next_seal_takes_the_skipped(settings, monkeypatch):
+    settings.AUDIT_SEAL_INTERVAL_SECONDS = 1.0
+    clock = [1000.0]
+    monkeypatch.setattr("shelters.audit_chain.time.monotonic", lambda: clock[0])
+    monkeypatch.setattr("shelters.audit_chain._last_seal_requested", {})
+
+    write_entries(1)
+    write_entries(2)  # within the second: not sealed yet
+    assert chain_head().queued == 2
+
+    clock[0] += 1.0
+    write_entries(1)  # a second later: its seal takes the skipped entries too
+    head = chain_head()
+    assert (head.seals, head.queued) == (4, 0)
+
+
 @pytest.mark.skipif(owner_settings() is None, reason="needs MIGRATION_DATABASE_URL")
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_get_one_gap_free_chain():

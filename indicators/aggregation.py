@@ -195,6 +195,70 @@ _INTAKES_AND_EXITS = {
 }
 
 
+def _columns(items: list[str]) -> str:
+    return ",\n            ".join(items)
+
+
+def _shelter_filter(alias: str, shelter_count: int | None) -> str:
+    """The shelters asked for, as parameters; every shelter when None."""
+    if shelter_count is None:
+        return "1 = 1"
+    return f"{alias}.shelter_id IN ({', '.join(['%s'] * shelter_count)})"
+
+
+def _victim_flags(dialect: _Dialect, served: dict[str, str], first_month_number: int) -> list[str]:
+    """A victim's row: each served row's flag (1 or 0), reintegrated, and the positions of intake and exit."""
+    flags = [f"CAST({condition} AS INTEGER) AS {key}" for key, condition in served.items()]
+    flags.append(f"CAST(v.exit_reason = '{ExitReason.REINTEGRATED}' AS INTEGER) AS reintegrated")
+    flags.append(f"{dialect.month_index('v.intake_date', first_month_number)} AS intake_position")
+    flags.append(f"{dialect.month_index('v.exit_date', first_month_number)} AS exit_position")
+    return flags
+
+
+def _event_columns(event: str) -> list[str]:
+    return [
+        f"SUM(v.{row}{' * v.reintegrated' if kind == 'reintegration' else ''}) AS {key}"
+        if kind == event
+        else f"0 AS {key}"
+        for key, (row, kind) in _INTAKES_AND_EXITS.items()
+    ]
+
+
+def _open_and_event_counts(served: dict[str, str], last: int) -> str:
+    """Both statements' victims half after `stay_changes` (a victim's flags added in the month their stay
+    starts, taken away the month after it ends): who is open in each month as a running sum over the
+    months, and intakes and reintegrations counted in their own month."""
+    running_sums = [
+        f"SUM(COALESCE(c.{key}, 0)) OVER (PARTITION BY s.shelter_id ORDER BY m.position) AS {key}" for key in served
+    ]
+    return f"""changes_by_month AS (
+        SELECT shelter_id, position,
+            {_columns([f"SUM({key}) AS {key}" for key in served])}
+        FROM stay_changes
+        GROUP BY shelter_id, position
+    ),
+    open_counts AS (
+        SELECT s.shelter_id, m.position,
+            {_columns(running_sums)}
+        FROM (SELECT DISTINCT shelter_id FROM changes_by_month) s
+        CROSS JOIN months m
+        LEFT JOIN changes_by_month c ON c.shelter_id = s.shelter_id AND c.position = m.position
+    ),
+    event_counts AS (
+        SELECT v.shelter_id, v.intake_position AS position,
+            {_columns(_event_columns("intake"))}
+        FROM victims v
+        WHERE v.intake_position BETWEEN 0 AND {last}
+        GROUP BY v.shelter_id, v.intake_position
+        UNION ALL
+        SELECT v.shelter_id, v.exit_position AS position,
+            {_columns(_event_columns("reintegration"))}
+        FROM victims v
+        WHERE v.exit_position BETWEEN 0 AND {last} AND v.reintegrated = 1
+        GROUP BY v.shelter_id, v.exit_position
+    )"""
+
+
 def _people_and_services_sql(
     dialect: _Dialect, month_count: int, shelter_count: int | None, first_month_number: int
 ) -> str:
@@ -219,32 +283,18 @@ def _people_and_services_sql(
     last = month_count - 1
 
     def shelter_filter(alias: str) -> str:
-        if shelter_count is None:
-            return "1 = 1"
-        return f"{alias}.shelter_id IN ({', '.join(['%s'] * shelter_count)})"
+        return _shelter_filter(alias, shelter_count)
 
-    def columns(items: list[str]) -> str:
-        return ",\n            ".join(items)
+    columns = _columns
 
     keys = _people_and_services_keys(dialect)
     open_keys = set(served)
     event_keys = set(_INTAKES_AND_EXITS)
     service_keys = {*served, *_SERVICE_EVENTS, *_SERVICE_PEOPLE}
     service_position = dialect.month_index("s.date", first_month_number)
-    flags = [f"CAST({condition} AS INTEGER) AS {key}" for key, condition in served.items()]
-    flags.append(f"CAST(v.exit_reason = '{ExitReason.REINTEGRATED}' AS INTEGER) AS reintegrated")
-    flags.append(f"{dialect.month_index('v.intake_date', first_month_number)} AS intake_position")
-    flags.append(f"{dialect.month_index('v.exit_date', first_month_number)} AS exit_position")
+    flags = _victim_flags(dialect, served, first_month_number)
     # Stays that overlap the range: from their first month in it to the month after their last.
     overlapping = f"v.intake_position <= {last} AND (v.exit_position IS NULL OR v.exit_position >= 0)"
-
-    def event_columns(event: str) -> list[str]:
-        return [
-            f"SUM(v.{row}{' * v.reintegrated' if kind == 'reintegration' else ''}) AS {key}"
-            if kind == event
-            else f"0 AS {key}"
-            for key, (row, kind) in _INTAKES_AND_EXITS.items()
-        ]
 
     return f"""
     WITH months (position, month_start, next_start) AS (VALUES {", ".join([dialect.month_params] * month_count)}),
@@ -265,39 +315,7 @@ def _people_and_services_sql(
         FROM victims v
         WHERE {overlapping} AND v.exit_position < {last}
     ),
-    changes_by_month AS (
-        SELECT shelter_id, position,
-            {columns([f"SUM({key}) AS {key}" for key in served])}
-        FROM stay_changes
-        GROUP BY shelter_id, position
-    ),
-    open_counts AS (
-        SELECT s.shelter_id, m.position,
-            {
-        columns(
-            [
-                f"SUM(COALESCE(c.{key}, 0)) OVER (PARTITION BY s.shelter_id ORDER BY m.position) AS {key}"
-                for key in served
-            ]
-        )
-    }
-        FROM (SELECT DISTINCT shelter_id FROM changes_by_month) s
-        CROSS JOIN months m
-        LEFT JOIN changes_by_month c ON c.shelter_id = s.shelter_id AND c.position = m.position
-    ),
-    event_counts AS (
-        SELECT v.shelter_id, v.intake_position AS position,
-            {columns(event_columns("intake"))}
-        FROM victims v
-        WHERE v.intake_position BETWEEN 0 AND {last}
-        GROUP BY v.shelter_id, v.intake_position
-        UNION ALL
-        SELECT v.shelter_id, v.exit_position AS position,
-            {columns(event_columns("reintegration"))}
-        FROM victims v
-        WHERE v.exit_position BETWEEN 0 AND {last} AND v.reintegrated = 1
-        GROUP BY v.shelter_id, v.exit_position
-    ),
+    {_open_and_event_counts(served, last)},
     service_pairs AS (
         SELECT s.victim_id, {service_position} AS position,
             {
@@ -365,18 +383,15 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     No (victim, month) pair is ever sorted or hashed: a victim's month bits are expanded over the months
     between their first and last service, and only the set ones are kept.
     """
-    served = _served_conditions(_Dialect("postgresql").contains)
+    dialect = _Dialect("postgresql")
+    served = _served_conditions(dialect.contains)
     last = month_count - 1
 
     def shelter_filter(alias: str) -> str:
-        if shelter_count is None:
-            return "TRUE"
-        return f"{alias}.shelter_id IN ({', '.join(['%s'] * shelter_count)})"
+        return _shelter_filter(alias, shelter_count)
 
-    def columns(items: list[str]) -> str:
-        return ",\n            ".join(items)
+    columns = _columns
 
-    dialect = _Dialect("postgresql")
     keys = _people_and_services_keys(dialect)
     open_keys = set(served)
     event_keys = set(_INTAKES_AND_EXITS)
@@ -384,10 +399,7 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     # The month's position found in the list of month starts (a binary search): a fifth of the cost of
     # EXTRACT(YEAR/MONTH), which over five million services is a second.
     service_position = "(width_bucket(s.date, CAST(%s AS date[])) - 1)"
-    flags = [f"CAST({condition} AS INTEGER) AS {key}" for key, condition in served.items()]
-    flags.append(f"CAST(v.exit_reason = '{ExitReason.REINTEGRATED}' AS INTEGER) AS reintegrated")
-    flags.append(f"{dialect.month_index('v.intake_date', first_month_number)} AS intake_position")
-    flags.append(f"{dialect.month_index('v.exit_date', first_month_number)} AS exit_position")
+    flags = _victim_flags(dialect, served, first_month_number)
     # The stay's months in the range as bits (0 when it misses the range), from the victims' positions.
     stay_first = "GREATEST(v.intake_position, 0)"
     stay_last = f"LEAST(COALESCE(v.exit_position, {last}), {last})"
@@ -412,20 +424,9 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     # logarithm is exact to far better than a half) and one past the highest (a bound: only set bits count).
     first_service = "CAST(round(ln(CAST(sm.any_bits & -sm.any_bits AS double precision)) / ln(2)) AS integer)"
     last_service = f"LEAST(CAST(floor(ln(CAST(sm.any_bits AS double precision)) / ln(2)) AS integer) + 1, {last})"
-    running_sums = [
-        f"SUM(COALESCE(c.{key}, 0)) OVER (PARTITION BY s.shelter_id ORDER BY m.position) AS {key}" for key in served
-    ]
 
     def bit(mask: str) -> str:
         return f"(({mask} >> p.position) & 1)"
-
-    def event_columns(event: str) -> list[str]:
-        return [
-            f"SUM(v.{row}{' * v.reintegrated' if kind == 'reintegration' else ''}) AS {key}"
-            if kind == event
-            else f"0 AS {key}"
-            for key, (row, kind) in _INTAKES_AND_EXITS.items()
-        ]
 
     def select_keys(present: set[str]) -> str:
         return columns([key if key in present else f"CAST(NULL AS bigint) AS {key}" for key in keys])
@@ -449,32 +450,7 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
         FROM victims v
         WHERE v.exit_position < {last}
     ),
-    changes_by_month AS (
-        SELECT shelter_id, position,
-            {columns([f"SUM({key}) AS {key}" for key in served])}
-        FROM stay_changes
-        GROUP BY shelter_id, position
-    ),
-    open_counts AS (
-        SELECT s.shelter_id, m.position,
-            {columns(running_sums)}
-        FROM (SELECT DISTINCT shelter_id FROM changes_by_month) s
-        CROSS JOIN months m
-        LEFT JOIN changes_by_month c ON c.shelter_id = s.shelter_id AND c.position = m.position
-    ),
-    event_counts AS (
-        SELECT v.shelter_id, v.intake_position AS position,
-            {columns(event_columns("intake"))}
-        FROM victims v
-        WHERE v.intake_position BETWEEN 0 AND {last}
-        GROUP BY v.shelter_id, v.intake_position
-        UNION ALL
-        SELECT v.shelter_id, v.exit_position AS position,
-            {columns(event_columns("reintegration"))}
-        FROM victims v
-        WHERE v.exit_position BETWEEN 0 AND {last} AND v.reintegrated = 1
-        GROUP BY v.shelter_id, v.exit_position
-    ),
+    {_open_and_event_counts(served, last)},
     service_events AS (
         SELECT s.shelter_id, {service_position} AS position,
             {columns(service_events)}

@@ -2,10 +2,11 @@
 
 The database does the counting. One SQL statement counts people served and
 services (it needs the union of "open in M" and "had a service in M", which the
-ORM cannot express without a loop); four ORM queries group referrals, legal
-actions, follow-ups and trainings by shelter and month. Six queries in all (a
-seventh sets PostgreSQL's memory for the big one), whatever the number of
-shelters, months, victims or records.
+ORM cannot express without a loop); a second groups referrals, legal actions,
+follow-ups and trainings by shelter and month. Three queries in all (PostgreSQL
+adds one to set its memory and JIT for them, one to give the memory back),
+whatever the number of shelters, victims or records (PostgreSQL's statement
+covers 30 months: a longer range takes one more per 30 months).
 
 The month series is a short VALUES list of (position, first day, first day of
 the next month) built here: a list of months, not of rows. The same SQL runs on
@@ -19,12 +20,12 @@ compare this module with a plain Python reading of them.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator
+from contextlib import contextmanager
 from datetime import date
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
 
+from proteja_site.prepared import fetch_prepared
 from shelters.models import (
     Crime,
     ExitReason,
@@ -85,7 +86,9 @@ def _compute_indicator_values(
         return values
     scope = None if shelter_ids is None else ids
 
-    for cell, counts in (*_people_and_services(scope, months), *_records_by_month(scope, months)):
+    with _counting_settings(generic_plans=scope is not None):
+        counted = (*_people_and_services(scope, months), *_records_by_month(scope, months))
+    for cell, counts in counted:
         # A shelter created after the first query is not in this answer.
         if cell in values:
             _add(values[cell], counts)
@@ -94,6 +97,42 @@ def _compute_indicator_values(
             if indicator.parts:
                 cell[indicator.key] = sum(cell[part] for part in indicator.parts)
     return values
+
+
+@contextmanager
+def _counting_settings(*, generic_plans: bool) -> Iterator[None]:
+    """PostgreSQL's settings for the counting statements, for them alone (SQLite has none).
+
+    JIT compiling the statements' sixty aggregates costs seconds and saves less; hashing a few thousand
+    shelter-months in memory beats spilling them to disk. Some shelters' statements are prepared
+    (`_fetch`) and, with `generic_plans`, run the plan made once for every shelter and month (planning
+    them cost more than running them for one shelter-month). In a transaction of its own unless the caller
+    has one, so that the settings end with it; the caller's later statements (storing) plan as usual.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    plan_mode = "force_generic_plan" if generic_plans else "auto"
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true),"
+            " set_config('plan_cache_mode', %s, true)",
+            [AGGREGATION_WORK_MEM, plan_mode],
+        )
+        yield
+        # As set_config(..., reset_val, true), without reading pg_settings (a view over every setting).
+        cursor.execute("SET LOCAL work_mem TO DEFAULT; SET LOCAL plan_cache_mode TO DEFAULT")
+
+
+def _fetch(sql: str, params: list[object], *, shelter_ids: list[int] | None) -> list[tuple]:
+    """The rows of a counting statement. Some shelters' (a recompute after a write, a page's table) are
+    prepared on PostgreSQL, and planned once per connection; every shelter's (the nightly recompute, a few
+    seconds) is planned for its dates, which a generic plan would not know."""
+    if shelter_ids is not None:
+        return fetch_prepared(connection, sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _add(cell: dict[str, int], counts: dict[str, int | None]) -> None:
@@ -560,61 +599,71 @@ def _people_and_services_postgresql(
     # Those served outside their stay, in the same shelters.
     params += scope
     keys = _people_and_services_keys(dialect)
-    # In a transaction of its own unless the caller has one, so that the settings below end with it.
-    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        # JIT compiling this statement's sixty aggregates costs seconds and saves less; hashing a few
-        # thousand shelter-months in memory beats spilling them to disk.
-        cursor.execute(
-            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)", [AGGREGATION_WORK_MEM]
-        )
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-        # The caller's later statements (storing, the other records) plan with the usual memory.
-        cursor.execute("SELECT set_config('work_mem', reset_val, true) FROM pg_settings WHERE name = 'work_mem'")
-    for shelter_id, position, *counts in rows:
+    for shelter_id, position, *counts in _fetch(sql, params, shelter_ids=shelter_ids):
         yield (shelter_id, months[position]), dict(zip(keys, counts, strict=True))
 
 
-# --- Referrals, legal actions, follow-ups and trainings: one grouped query each ----------------------------------
+# --- Referrals, legal actions, follow-ups and trainings: one statement -----------------------------------------
+
+# Each row counted from these records, as (table alias, aggregate): one grouped part per table.
+_RECORD_PARTS: dict[str, dict[str, str]] = {
+    "r": {"victims_transferred": f"COUNT(DISTINCT r.victim_id) FILTER (WHERE r.kind = '{ReferralKind.TRANSFER}')"},
+    "l": {
+        # Charges count TIP victims (primary by definition), each once in the month.
+        "tip_victims_pressed_charges": (
+            f"COUNT(DISTINCT l.victim_id) FILTER (WHERE l.kind = '{LegalActionKind.CHARGES_FILED}'"
+            f" AND v.role = '{VictimRole.PRIMARY}' AND v.tip_victim)"
+        ),
+        **{
+            f"{row}_{crime_key}": f"COUNT(*) FILTER (WHERE l.kind = '{kind}' AND l.crime = '{crime}')"
+            for row, kind in (
+                ("prosecutions", LegalActionKind.PROSECUTION_OPENED),
+                ("sentences", LegalActionKind.SENTENCE),
+            )
+            for crime_key, crime in (("tip", Crime.TIP), ("other", Crime.OTHER))
+        },
+    },
+    "f": {"follow_up_cases": "COUNT(DISTINCT f.victim_id)"},
+    "t": {
+        "personnel_trained_government": f"SUM(t.attendees) FILTER (WHERE t.sector = '{Sector.GOVERNMENT}')",
+        "personnel_trained_private": f"SUM(t.attendees) FILTER (WHERE t.sector = '{Sector.PRIVATE}')",
+    },
+}
+_RECORD_KEYS = [key for part in _RECORD_PARTS.values() for key in part]
+
+
+def _records_sql(dialect: _Dialect, shelter_count: int | None, first_month_number: int) -> str:
+    """Referrals, legal actions, follow-ups and trainings per shelter and month (`position` in the range).
+
+    One grouped part per table, each over its records in the range, side by side in one statement (one
+    round trip where four ORM queries were, and nothing built in Python for each).
+    """
+    tables = {
+        "r": f"{Referral._meta.db_table} r",
+        "l": f"{LegalAction._meta.db_table} l JOIN {Victim._meta.db_table} v ON v.id = l.victim_id",
+        "f": f"{FollowUp._meta.db_table} f",
+        "t": f"{Training._meta.db_table} t",
+    }
+    parts = []
+    for alias, aggregates in _RECORD_PARTS.items():
+        columns = [aggregates.get(key, "CAST(NULL AS INTEGER)") + f" AS {key}" for key in _RECORD_KEYS]
+        parts.append(
+            f"""SELECT {alias}.shelter_id, {dialect.month_index(f"{alias}.date", first_month_number)} AS position,
+            {_columns(columns)}
+        FROM {tables[alias]}
+        WHERE {_shelter_filter(alias, shelter_count)} AND {alias}.date >= %s AND {alias}.date < %s
+        GROUP BY 1, 2"""
+        )
+    return "\n    UNION ALL\n    ".join(parts)
 
 
 def _records_by_month(
     shelter_ids: list[int] | None, months: list[date]
 ) -> Iterator[tuple[tuple[int, date], dict[str, int | None]]]:
+    dialect = _Dialect(connection.vendor)
     after_last_day = month_from_number(month_number(months[-1]) + 1)
-
-    def grouped(model, **aggregates):  # type: ignore[no-untyped-def]
-        records = model.objects.filter(date__gte=months[0], date__lt=after_last_day)
-        if shelter_ids is not None:
-            records = records.filter(shelter_id__in=shelter_ids)
-        rows = (
-            records.order_by().annotate(month=TruncMonth("date")).values("shelter_id", "month").annotate(**aggregates)
-        )
-        for row in rows:
-            shelter_id, month = row.pop("shelter_id"), row.pop("month")
-            yield (shelter_id, month), row
-
-    def events(kind: str, crime: str) -> Count:
-        return Count("id", filter=Q(kind=kind, crime=crime))
-
-    yield from grouped(
-        Referral, victims_transferred=Count("victim_id", distinct=True, filter=Q(kind=ReferralKind.TRANSFER))
-    )
-    yield from grouped(
-        LegalAction,
-        tip_victims_pressed_charges=Count(
-            "victim_id",
-            distinct=True,
-            filter=Q(kind=LegalActionKind.CHARGES_FILED, victim__role=VictimRole.PRIMARY, victim__tip_victim=True),
-        ),
-        prosecutions_tip=events(LegalActionKind.PROSECUTION_OPENED, Crime.TIP),
-        prosecutions_other=events(LegalActionKind.PROSECUTION_OPENED, Crime.OTHER),
-        sentences_tip=events(LegalActionKind.SENTENCE, Crime.TIP),
-        sentences_other=events(LegalActionKind.SENTENCE, Crime.OTHER),
-    )
-    yield from grouped(FollowUp, follow_up_cases=Count("victim_id", distinct=True))
-    yield from grouped(
-        Training,
-        personnel_trained_government=Sum("attendees", filter=Q(sector=Sector.GOVERNMENT)),
-        personnel_trained_private=Sum("attendees", filter=Q(sector=Sector.PRIVATE)),
-    )
+    sql = _records_sql(dialect, None if shelter_ids is None else len(shelter_ids), month_number(months[0]))
+    scope = list(shelter_ids or [])
+    params = [*scope, dialect.date_param(months[0]), dialect.date_param(after_last_day)] * len(_RECORD_PARTS)
+    for shelter_id, position, *counts in _fetch(sql, params, shelter_ids=shelter_ids):
+        yield (shelter_id, months[position]), dict(zip(_RECORD_KEYS, counts, strict=True))

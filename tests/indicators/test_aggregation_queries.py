@@ -82,11 +82,11 @@ def test_the_query_count_stays_the_same_when_the_data_grows_tenfold(django_asser
         return recompute_indicators(first_month=FIRST, last_month=LAST, shelter_id=shelters[0].pk)
 
     small = compute_all()
-    # 1 shelters, (PostgreSQL: the statement's settings,) 2 people served and services (one statement),
-    # (PostgreSQL: the settings reset,) 3 referrals, 4 legal actions, 5 follow-ups, 6 trainings;
-    # 7 the audit entry of counting across shelters (the aggregation path), and on PostgreSQL that path's
+    # 1 shelters, (PostgreSQL: the statements' settings,) 2 people served and services (one statement),
+    # 3 referrals, legal actions, follow-ups and trainings (one statement), (PostgreSQL: the memory reset;)
+    # 4 the audit entry of counting across shelters (the aggregation path), and on PostgreSQL that path's
     # setting and, this test's transaction going on, giving it back (shelters.scopes.counting_scope).
-    expected = 8 + 3 if connection.vendor == "postgresql" else 6 + 1
+    expected = 5 + 3 if connection.vendor == "postgresql" else 3 + 1
     with django_assert_num_queries(expected):
         compute_all()
     before = [count_queries(compute_one), count_queries(recompute_one)]

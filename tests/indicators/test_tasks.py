@@ -173,14 +173,14 @@ def test_recompute_of_one_shelter_month_takes_a_fixed_number_of_queries(shelter,
     MonthLock.objects.create(shelter=shelter, month=NOV)
     if connection.vendor == "postgresql":
         # 1 savepoint, 2 advisory lock, 3 the shelter and whether it keeps records, 4 locked months,
-        # 5-12 the aggregation (shelters, its settings, people and services, the settings reset, referrals,
-        # legal actions, follow-ups, trainings), 13 upsert the values, 14 release the savepoint; and the
-        # aggregation path's setting (shelters.scopes.counting_scope), set after the savepoint and given back
-        # before its release.
-        expected = 14 + 2
+        # 5-9 the aggregation (shelters, its settings, people and services, referrals, legal actions,
+        # follow-ups and trainings in one statement, the memory reset), 10 upsert the values, 11 release the
+        # savepoint; and the aggregation path's setting (shelters.scopes.counting_scope), set after the
+        # savepoint and given back before its release.
+        expected = 11 + 2
     else:
-        # The same without the lock and the settings, plus 10 delete the old values, 11 insert the new.
-        expected = 12
+        # The same without the lock and the settings, plus delete the old values, insert the new.
+        expected = 9
     with django_assert_num_queries(expected):
         recompute_indicators(first_month=OCT, last_month=DEC, shelter_id=shelter.pk)
 
@@ -440,9 +440,9 @@ def test_the_drain_takes_a_fixed_number_of_queries(shelter, django_assert_num_qu
     if connection.vendor != "postgresql":
         pytest.skip("counted on PostgreSQL")
     # 1 savepoint, 2 the door's setting, 3 advisory lock, 4 the requests, 5 locked months, the recompute of one
-    # shelter-month range (16, test_recompute_of_one_shelter_month_takes_a_fixed_number_of_queries),
-    # 22 delete the requests read, 23 the setting given back, 24 release.
-    with django_assert_num_queries(24):
+    # shelter-month range (13, test_recompute_of_one_shelter_month_takes_a_fixed_number_of_queries),
+    # 19 delete the requests read, 20 the setting given back, 21 release.
+    with django_assert_num_queries(21):
         indicator_services.drain_recompute_requests(shelter_id=shelter.pk)
 
 

@@ -419,8 +419,9 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
       schooling in each month they are set, and "served" in each month with a service but outside the
       stay (those months are the service bits less the stay's; inside the stay the open half counts them).
 
-    No (victim, month) pair is ever sorted or hashed: a victim's month bits are expanded over the months
-    between their first and last service, and only the set ones are kept.
+    No (victim, month) pair is ever sorted or hashed: the people rows sum each month's bit over a
+    shelter's victims; the rare victims served outside their stay have their bits expanded over the
+    months between their first and last service, and only the set ones are kept.
     """
     dialect = _Dialect("postgresql")
     served = _served_conditions(dialect.contains)
@@ -466,6 +467,11 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
 
     def bit(mask: str) -> str:
         return f"(({mask} >> p.position) & 1)"
+
+    people_columns = ", ".join(f"p.{key}" for key in _SERVICE_PEOPLE)
+
+    def month_sums(key: str) -> str:
+        return ", ".join(f"SUM(CAST((v.{key} >> {position}) & 1 AS integer))" for position in range(month_count))
 
     def select_keys(present: set[str]) -> str:
         return columns([key if key in present else f"CAST(NULL AS bigint) AS {key}" for key in keys])
@@ -519,13 +525,18 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
             sm.any_bits & ~(CASE WHEN v.id IS NULL THEN CAST(0 AS bigint) ELSE {stay_bits} END) AS outside_bits
         FROM service_months sm LEFT JOIN victims v ON v.id = sm.victim_id
     ),
+    -- Each month's bit summed over a shelter's victims, a column per month (as an array), then a row per
+    -- month: a few thousand sums per shelter, where a row per victim and month was hashed before.
     service_people AS (
-        SELECT v.shelter_id, p.position,
-            {columns([f"SUM({bit(f'v.{key}')}) AS {key}" for key in _SERVICE_PEOPLE])}
-        FROM victim_months v
-        CROSS JOIN LATERAL generate_series(v.first_position, v.last_position) AS p (position)
-        WHERE {bit(" | ".join(f"v.{key}" for key in _SERVICE_PEOPLE))} = 1
-        GROUP BY v.shelter_id, p.position
+        SELECT t.shelter_id, CAST(p.position - 1 AS integer) AS position, {people_columns}
+        FROM (
+            SELECT v.shelter_id, {columns([f"ARRAY[{month_sums(key)}] AS {key}" for key in _SERVICE_PEOPLE])}
+            FROM victim_months v
+            GROUP BY v.shelter_id
+        ) t
+        CROSS JOIN LATERAL unnest({", ".join(f"t.{key}" for key in _SERVICE_PEOPLE)})
+            WITH ORDINALITY AS p ({", ".join(_SERVICE_PEOPLE)}, position)
+        WHERE {" + ".join(f"p.{key}" for key in _SERVICE_PEOPLE)} > 0
     ),
     -- Served in a month with a service but outside the stay: rare, counted apart.
     served_outside_stay AS (
@@ -647,8 +658,13 @@ def _records_sql(dialect: _Dialect, shelter_count: int | None, first_month_numbe
     parts = []
     for alias, aggregates in _RECORD_PARTS.items():
         columns = [aggregates.get(key, "CAST(NULL AS INTEGER)") + f" AS {key}" for key in _RECORD_KEYS]
+        if dialect.vendor == "postgresql":
+            # As the services' statement: the month's position among the month starts (a parameter).
+            position = f"(width_bucket({alias}.date, CAST(%s AS date[])) - 1)"
+        else:
+            position = dialect.month_index(f"{alias}.date", first_month_number)
         parts.append(
-            f"""SELECT {alias}.shelter_id, {dialect.month_index(f"{alias}.date", first_month_number)} AS position,
+            f"""SELECT {alias}.shelter_id, {position} AS position,
             {_columns(columns)}
         FROM {tables[alias]}
         WHERE {_shelter_filter(alias, shelter_count)} AND {alias}.date >= %s AND {alias}.date < %s
@@ -664,6 +680,9 @@ def _records_by_month(
     after_last_day = month_from_number(month_number(months[-1]) + 1)
     sql = _records_sql(dialect, None if shelter_ids is None else len(shelter_ids), month_number(months[0]))
     scope = list(shelter_ids or [])
-    params = [*scope, dialect.date_param(months[0]), dialect.date_param(after_last_day)] * len(_RECORD_PARTS)
+    params = [*scope, dialect.date_param(months[0]), dialect.date_param(after_last_day)]
+    if dialect.vendor == "postgresql":
+        params = [months, *params]
+    params *= len(_RECORD_PARTS)
     for shelter_id, position, *counts in _fetch(sql, params, shelter_ids=shelter_ids):
         yield (shelter_id, months[position]), dict(zip(_RECORD_KEYS, counts, strict=True))

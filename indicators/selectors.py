@@ -41,8 +41,8 @@ def first_records_month_annotations() -> dict[str, Subquery]:
     """
 
     def earliest(model: type, field: str) -> Subquery:
-        rows = model.objects.filter(shelter_id=OuterRef("id")).order_by().values("shelter_id")
-        return Subquery(rows.annotate(first=Min(field)).values("first")[:1])
+        # The first row of the (shelter, date) index, where MIN grouped by shelter read all the shelter's rows.
+        return Subquery(model.objects.filter(shelter_id=OuterRef("id")).order_by(field).values(field)[:1])
 
     return {"first_intake": earliest(Victim, "intake_date"), "first_training": earliest(Training, "date")}
 

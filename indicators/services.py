@@ -135,7 +135,7 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
                 Exists(MonthLock.objects.filter(shelter_id=OuterRef("shelter_id"), month=OuterRef("month")))
             ).delete()
 
-        rows = []
+        stored = {}
         for (cell_shelter_id, month), counts in values.items():
             if cell_shelter_id in before_records and month < before_records[cell_shelter_id]:
                 result.skipped_before_records.append((cell_shelter_id, month))
@@ -144,9 +144,9 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
                 result.skipped_locked.append((cell_shelter_id, month))
                 continue
             result.stored.append((cell_shelter_id, month))
-            rows.extend((cell_shelter_id, month, key, value) for key, value in counts.items())
+            stored[cell_shelter_id, month] = counts
         # Query (or batches on SQLite): the new values.
-        _store_computed(rows, timezone.now())
+        _store_computed(stored, timezone.now())
         result.skipped_locked.extend(
             (row_id, month)
             for row_id in result.shelters_without_records
@@ -156,25 +156,36 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
     return result
 
 
-def _store_computed(rows: list[tuple[int, date, str, int]], computed_at: datetime) -> None:
-    """Store computed values: (shelter id, month, indicator, value) rows, written at `computed_at`."""
-    if not rows:
+def _store_computed(cells: dict[tuple[int, date], dict[str, int]], computed_at: datetime) -> None:
+    """Store computed values: each (shelter id, month)'s {indicator: value}, written at `computed_at`."""
+    if not cells:
         return
     if connection.vendor == "postgresql":
-        # One statement from four arrays (a national recompute stores ~90,000 values). A value
-        # that did not change is left as it is, `updated_at` included: a nightly recompute of an
-        # unchanged month writes nothing, and `updated_at` says when the number last changed.
-        # The unchanged values are left out before the INSERT: ON CONFLICT locks every row it meets,
-        # even one its WHERE leaves alone (a write per value: half a second for a national recompute).
-        shelter_ids, months, indicators, values = (list(column) for column in zip(*rows, strict=True))
+        # One statement (a national recompute stores ~90,000 values). A value that did not change is
+        # left as it is, `updated_at` included: a nightly recompute of an unchanged month writes nothing,
+        # and `updated_at` says when the number last changed. The unchanged values are left out before
+        # the INSERT: ON CONFLICT locks every row it meets, even one its WHERE leaves alone (a write per
+        # value: half a second for a national recompute).
+        # Sent compactly: the shelter-months, the indicators once, and the values in that order (every
+        # cell holds every indicator, in one order); PostgreSQL spreads them into rows. Four arrays of a
+        # row per value took as long to send and parse as the rest of the statement.
+        indicators = list(next(iter(cells.values())))
+        shelter_ids = [shelter_id for shelter_id, _month in cells]
+        months = [month for _shelter_id, month in cells]
+        values = [counts[key] for counts in cells.values() for key in indicators]
         table = IndicatorValue._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
                 INSERT INTO {table} AS stored (shelter_id, month, indicator, value, source, updated_at)
                 SELECT fresh.shelter_id, fresh.month, fresh.indicator, fresh.value, %s, %s
-                FROM unnest(%s::bigint[], %s::date[], %s::varchar[], %s::integer[])
-                    AS fresh (shelter_id, month, indicator, value)
+                FROM (
+                    SELECT cell.shelter_id, cell.month, indicator.name AS indicator,
+                        counts.all_values[(cell.n - 1) * %s + indicator.n] AS value
+                    FROM unnest(%s::bigint[], %s::date[]) WITH ORDINALITY AS cell (shelter_id, month, n)
+                    CROSS JOIN unnest(%s::varchar[]) WITH ORDINALITY AS indicator (name, n)
+                    CROSS JOIN (SELECT %s::integer[] AS all_values) counts
+                ) fresh
                 LEFT JOIN {table} AS old
                     ON old.shelter_id = fresh.shelter_id AND old.month = fresh.month
                     AND old.indicator = fresh.indicator AND old.source = %s
@@ -183,7 +194,16 @@ def _store_computed(rows: list[tuple[int, date, str, int]], computed_at: datetim
                 DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at
                 WHERE stored.value IS DISTINCT FROM EXCLUDED.value
                 """,
-                [Source.COMPUTED, computed_at, shelter_ids, months, indicators, values, Source.COMPUTED],
+                [
+                    Source.COMPUTED,
+                    computed_at,
+                    len(indicators),
+                    shelter_ids,
+                    months,
+                    indicators,
+                    values,
+                    Source.COMPUTED,
+                ],
             )
         return
     IndicatorValue.objects.bulk_create(
@@ -196,7 +216,8 @@ def _store_computed(rows: list[tuple[int, date, str, int]], computed_at: datetim
                 source=Source.COMPUTED,
                 updated_at=computed_at,
             )
-            for shelter_id, month, key, value in rows
+            for (shelter_id, month), counts in cells.items()
+            for key, value in counts.items()
         ),
         batch_size=STORE_BATCH_SIZE,
     )

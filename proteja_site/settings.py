@@ -151,7 +151,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # for one shelter-month, planned once per connection). Every other query goes through Django's
     # client-side-binding cursor, which never prepares, whatever this says. Django leaves this off for
     # transaction-mode poolers (pgbouncer): none stands between the application and PostgreSQL here.
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = envint("DATABASE_PREPARE_THRESHOLD", 5)
+    # 0 turns them off (such a statement is then sent server-side but planned each time).
+    _prepare_threshold = envint("DATABASE_PREPARE_THRESHOLD", 5)
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare_threshold or None
 # The tables' owner, which `migrate` (and `flush`) connect as; DATABASE_URL is the application's role, which
 # owns no table and has no BYPASSRLS, so PostgreSQL's row-level security holds for it (README, "Isolation").
 # Unset (the demo's SQLite), migrations run as DATABASE_URL.

@@ -1,0 +1,78 @@
+"""Annex 2 for some shelters runs prepared statements (proteja_site.prepared): planned once per connection,
+logged like any query, and counting exactly what the statements for every shelter count."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from indicators.aggregation import compute_indicator_values
+from proteja_site.prepared import fetch_prepared
+from shelters.scopes import shelter_scope
+from tests.factories import ShelterFactory
+from tests.indicators.test_aggregation_queries import FIRST, add_case_records
+
+pytestmark = pytest.mark.django_db
+
+# Seven months: a statement text no other test prepares on this connection.
+LAST = date(2007, 7, 1)
+
+
+def prepared_counting_statements() -> dict[str, int]:
+    """Prepared statements that count by month position, with how often each ran on its generic plan."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans FROM pg_prepared_statements WHERE statement LIKE '%%width_bucket%%'"
+        )
+        return dict(cursor.fetchall())
+
+
+@pytest.fixture
+def postgresql_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+
+
+def test_some_shelters_are_counted_by_statements_prepared_once(postgresql_only):
+    shelters = [ShelterFactory(), ShelterFactory()]
+    add_case_records(shelters, 5, start=0)
+    before = prepared_counting_statements()
+
+    every_shelter = compute_indicator_values(first_month=FIRST, last_month=LAST)
+    # Every shelter's statements are planned for their dates: nothing prepared.
+    assert prepared_counting_statements() == before
+
+    one = compute_indicator_values(first_month=FIRST, last_month=LAST, shelter_ids=[shelters[0].pk])
+    first_run = prepared_counting_statements()
+    new = {statement: runs for statement, runs in first_run.items() if statement not in before}
+    # The services' statement and the records' statement, each run on the one plan made for every shelter.
+    assert len(new) == 2
+    assert set(new.values()) == {1}
+
+    with CaptureQueriesContext(connection) as queries:
+        again = compute_indicator_values(first_month=FIRST, last_month=LAST, shelter_ids=[shelters[1].pk])
+    second_run = prepared_counting_statements()
+    # Another shelter: the same two statements and plans, run again, nothing prepared anew.
+    assert second_run.keys() == first_run.keys()
+    assert {statement: second_run[statement] for statement in new} == {statement: 2 for statement in new}
+    # Logged with their values, as Django logs any query.
+    logged = [query["sql"] for query in queries if "width_bucket" in query["sql"]]
+    assert len(logged) == 2
+    assert all(f"IN ({shelters[1].pk})" in sql for sql in logged)
+
+    for shelter, counted in ((shelters[0], one), (shelters[1], again)):
+        assert counted == {cell: counts for cell, counts in every_shelter.items() if cell[0] == shelter.pk}
+        assert sum(counts["victims_schooling"] for counts in counted.values()) == 5
+
+
+def test_a_prepared_statement_sees_only_what_row_level_security_lets_through(postgresql_only):
+    shelter = ShelterFactory()
+    add_case_records([shelter], 2, start=0)
+    count = "SELECT count(*) FROM shelters_victim WHERE shelter_id = %s"
+    assert fetch_prepared(connection, count, [shelter.pk]) == [(2,)]
+    with shelter_scope([]):
+        # The door holds no shelter: the same prepared statement reads nothing.
+        assert fetch_prepared(connection, count, [shelter.pk]) == [(0,)]

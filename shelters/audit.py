@@ -300,9 +300,11 @@ def _insert_entries(
 ) -> None:
     """One INSERT for many entries by one actor: (record, field names) each.
 
-    On PostgreSQL the rows are made in the database from arrays of shelters, record
-    types, ids and field lists: building a model per entry and adapting its nine
-    values was a fifth of the time of a bulk create of 100 services, and of a page of 100.
+    On PostgreSQL the rows are made in the database from one JSON list of [shelter, record
+    type, id, field names]: building a model per entry and adapting its nine values was a
+    fifth of the time of a bulk create of 100 services, and of a page of 100; four arrays
+    (psycopg quotes each element of each) still cost 0.5-0.8 ms more per 100 entries than
+    one document that json.dumps writes.
     """
     if not entries:
         return
@@ -314,12 +316,17 @@ def _insert_entries(
     record_types = [record._meta.model_name for record, _fields in entries]
     record_ids = [str(record.pk) for record, _fields in entries]
     if connection.vendor == "postgresql":
-        field_lists = [json.dumps(fields) for _record, fields in entries]
+        rows = json.dumps(
+            [
+                [shelter_id, record_type, record_id, fields]
+                for shelter_id, record_type, record_id, (_record, fields) in zip(
+                    shelter_ids, record_types, record_ids, entries, strict=True
+                )
+            ],
+            separators=(",", ":"),
+        )
         with connection.cursor() as cursor:
-            cursor.execute(
-                _insert_entries_sql(),
-                [now, actor_id, actor_username, action, channel, shelter_ids, record_types, record_ids, field_lists],
-            )
+            cursor.execute(_insert_entries_sql(), [now, actor_id, actor_username, action, channel, rows])
         seal_after_commit()
         return
     AuditEntry.objects.bulk_create(
@@ -349,7 +356,6 @@ def _insert_entries_sql() -> str:
     names = ["at", "actor", "actor_username", "action", "channel", "shelter", "record_type", "record_id", "fields"]
     return f"""
         INSERT INTO {connection.ops.quote_name(AuditEntry._meta.db_table)} ({", ".join(column(name) for name in names)})
-        SELECT %s, %s, %s, %s, %s, entry.shelter_id, entry.record_type, entry.record_id, CAST(entry.fields AS jsonb)
-        FROM unnest(CAST(%s AS bigint[]), CAST(%s AS varchar[]), CAST(%s AS varchar[]), CAST(%s AS text[]))
-            AS entry (shelter_id, record_type, record_id, fields)
+        SELECT %s, %s, %s, %s, %s, CAST(entry ->> 0 AS bigint), entry ->> 1, entry ->> 2, entry -> 3
+        FROM jsonb_array_elements(CAST(%s AS jsonb)) AS entry
     """

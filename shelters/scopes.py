@@ -32,6 +32,13 @@ from .models import SHELTER_ROLES
 
 DOOR_SETTING = "proteja.shelter_ids"
 COUNTING_SETTING = "proteja.counted_shelter_ids"
+# A web request's statements run without parallel workers: on a server busy with requests, workers started
+# for one request's count (PostgreSQL plans them for 100,000 rows) take the cores the other requests need,
+# and the statement itself came out slower (the page count: 29-34 ms with workers, 21-28 ms without).
+# Only the session door of a request sets it (`_write` with session=True), and its end gives the server's
+# value back (RESET, in the statement that clears the door); Annex 2's batches (Celery, commands) never
+# open a request's door, so they keep their parallel plans.
+PARALLEL_SETTING = "max_parallel_workers_per_gather"
 
 # Set by ShelterScopeMiddleware for the length of a web request (pages, admin, API).
 _in_web_request: contextvars.ContextVar[bool] = contextvars.ContextVar("proteja_in_web_request", default=False)
@@ -95,16 +102,18 @@ def _write(
     (`web_request_scope`), which clears them for the session when it ends, whatever happens.
     """
     local = "false" if session else "true"
+    # A web request's statements run serial (PARALLEL_SETTING): set with its door, in the same statement.
+    web_request = f", set_config('{PARALLEL_SETTING}', '0', false)" if session else ""
     if session:
         # Marked before the statement runs: whatever becomes of it, the request's end clears the session.
         connection.proteja_session_settings_written = True
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT set_config('{DOOR_SETTING}', {door[0]}, {local}),"
-            f" set_config('{COUNTING_SETTING}', {counting[0]}, {local})",
+            f" set_config('{COUNTING_SETTING}', {counting[0]}, {local}){web_request}",
             [*door[1], *counting[1]],
         )
-        door_value, counting_value = cursor.fetchone()
+        door_value, counting_value, *_parallel = cursor.fetchone()
     connection.proteja_scope_values = _Values(door_value or "", counting_value or "", door_user_id)
 
 
@@ -194,7 +203,8 @@ def web_request_scope(user, *, may_open_door: bool, using: str = DEFAULT_DB_ALIA
     of one the length of the request) and its reads plain statements, as without the second wall. The
     session's settings are cleared when the request ends, whatever happened in it (`_end_session_door`):
     a connection kept for the next request (CONN_MAX_AGE) never carries this user's shelters to it, and
-    one whose clearing fails is closed. A request inside a longer transaction (a test's) sets them for
+    one whose clearing fails is closed. The same statements switch parallel query off for the request
+    and give it back (PARALLEL_SETTING). A request inside a longer transaction (a test's) sets them for
     that transaction and gives the previous ones back, as any nested scope.
     """
     token = _in_web_request.set(True)
@@ -225,8 +235,10 @@ def _end_session_door(connection) -> None:  # noqa: ANN001
                 # A transaction left open by the request (or a lost connection): nothing of it is kept.
                 raise DatabaseError("the request's connection is not in a state to be cleared")
             with connection.cursor() as cursor:
+                # One round trip: no parameters, so both statements go in one simple query.
                 cursor.execute(
-                    f"SELECT set_config('{DOOR_SETTING}', '', false), set_config('{COUNTING_SETTING}', '', false)"
+                    f"SELECT set_config('{DOOR_SETTING}', '', false), set_config('{COUNTING_SETTING}', '', false);"
+                    f" RESET {PARALLEL_SETTING}"
                 )
         except Exception:  # noqa: BLE001 - any failure: the session must not be reused
             connection.close()

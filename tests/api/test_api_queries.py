@@ -5,7 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
+from shelters.models import Service
+from shelters.selectors import case_shelters_read, records_visible_to
 from tests.factories import (
     FollowUpFactory,
     LegalActionFactory,
@@ -52,6 +56,28 @@ def test_a_list_costs_four_queries(api_as, caseworker_a, many_records, django_as
 
     assert response.status_code == 200
     assert len(response.json()["results"]) == page_size
+
+
+def test_a_list_counts_and_reads_its_page_by_the_shelters_it_read_first(api_as, caseworker_a, many_records):
+    """The user's shelters are read once, from the memberships; the count and the page name them as a literal
+    list (PostgreSQL counts 100,000 rows much faster so than through the memberships' subquery)."""
+    client = api_as(caseworker_a)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/api/v1/services/", {"page_size": 100})
+
+    assert response.json()["count"] == 101
+    reads = [query["sql"] for query in queries.captured_queries if "shelters_service" in query["sql"]]
+    assert len(reads) == 2 and "COUNT(*)" in reads[0]
+    shelter_id = caseworker_a.shelters.get().pk
+    for sql in reads:
+        assert "shelters_membership" not in sql
+        assert f'"shelters_service"."shelter_id" IN ({shelter_id})' in sql
+
+
+def test_shelters_read_for_one_user_never_open_another_users_records(caseworker_a, caseworker_b):
+    with pytest.raises(ValueError, match="another user"):
+        records_visible_to(caseworker_b, Service, shelters=case_shelters_read(caseworker_a))
 
 
 @pytest.mark.parametrize("page_size", [1, 100])

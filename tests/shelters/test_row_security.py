@@ -362,3 +362,29 @@ def test_a_door_first_opened_in_a_transaction_that_rolls_back_is_closed(casework
         assert _door_settings()[0] == ""
         assert _victims_seen_without_a_scope() == 0
     assert _door_settings()[:2] == ("", "")
+
+
+def _parallel_workers() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_runs_without_parallel_workers_and_gives_them_back(caseworker_a, partner):
+    """A request's statements run serial (workers started for one request's count take the cores the others
+    need); the server's setting is back when it ends, for whatever uses the connection next, and a scope
+    outside a request (a command, a Celery task: Annex 2's batches) keeps its parallel plans."""
+    VictimFactory(shelter=caseworker_a.shelters.get())
+    server_value = _parallel_workers()
+    assert server_value != "0"
+    with shelter_scope([caseworker_a.shelters.get().pk]):
+        assert _parallel_workers() == server_value
+    for user, door_opened in ((caseworker_a, True), (partner, False)):
+        with web_request_scope(user, may_open_door=False):
+            # Shelter staff's door carries the setting; a request that opens no door changes nothing.
+            assert _parallel_workers() == ("0" if door_opened else server_value)
+        assert _parallel_workers() == server_value
+    with pytest.raises(RuntimeError), web_request_scope(caseworker_a, may_open_door=False):
+        raise RuntimeError("the view failed")
+    assert _parallel_workers() == server_value

@@ -25,7 +25,7 @@ from datetime import date
 
 from django.db import connection, transaction
 
-from proteja_site.prepared import fetch_prepared
+from proteja_site.prepared import fetch_prepared, prepares
 from shelters.models import (
     Crime,
     ExitReason,
@@ -86,7 +86,7 @@ def _compute_indicator_values(
         return values
     scope = None if shelter_ids is None else ids
 
-    with _counting_settings(generic_plans=scope is not None):
+    with _counting_settings(generic_plans=scope is not None and prepares(connection)):
         counted = (*_people_and_services(scope, months), *_records_by_month(scope, months))
     for cell, counts in counted:
         # A shelter created after the first query is not in this answer.
@@ -126,8 +126,9 @@ def _counting_settings(*, generic_plans: bool) -> Iterator[None]:
 
 def _fetch(sql: str, params: list[object], *, shelter_ids: list[int] | None) -> list[tuple]:
     """The rows of a counting statement. Some shelters' (a recompute after a write, a page's table) are
-    prepared on PostgreSQL, and planned once per connection; every shelter's (the nightly recompute, a few
-    seconds) is planned for its dates, which a generic plan would not know."""
+    prepared on PostgreSQL, and planned once per connection for every range of as many months (the months
+    and shelters are parameters); every shelter's (the nightly recompute, a few seconds) is planned for its
+    dates, which a generic plan would not know."""
     if shelter_ids is not None:
         return fetch_prepared(connection, sql, params)
     with connection.cursor() as cursor:
@@ -192,15 +193,19 @@ class _Dialect:
             raise NotImplementedError(f"Annex 2 aggregation supports PostgreSQL and SQLite, not {vendor}")
         self.vendor = vendor
 
-    def month_index(self, column: str, first_month_number: int) -> str:
-        """The month of a date as a position in the range (0 for the first month, negative before it)."""
+    def month_index(self, column: str, first_month_number: int | None) -> str:
+        """The month of a date as a position in the range (0 for the first month, negative before it).
+
+        `first_month_number` None: the first month's number is a parameter (`%s`, the number plus one), so that
+        a prepared statement's text is the same whatever month the range starts in."""
         if self.vendor == "postgresql":
             number = (
                 f"(CAST(EXTRACT(YEAR FROM {column}) AS integer) * 12 + CAST(EXTRACT(MONTH FROM {column}) AS integer))"
             )
         else:
             number = f"(CAST(strftime('%%Y', {column}) AS integer) * 12 + CAST(strftime('%%m', {column}) AS integer))"
-        return f"({number} - {first_month_number + 1})"
+        first = "CAST(%s AS integer)" if first_month_number is None else str(first_month_number + 1)
+        return f"({number} - {first})"
 
     @property
     def greatest(self) -> str:
@@ -245,8 +250,9 @@ def _shelter_filter(alias: str, shelter_count: int | None) -> str:
     return f"{alias}.shelter_id IN ({', '.join(['%s'] * shelter_count)})"
 
 
-def _victim_flags(dialect: _Dialect, served: dict[str, str], first_month_number: int) -> list[str]:
-    """A victim's row: each served row's flag (1 or 0), reintegrated, and the positions of intake and exit."""
+def _victim_flags(dialect: _Dialect, served: dict[str, str], first_month_number: int | None) -> list[str]:
+    """A victim's row: each served row's flag (1 or 0), reintegrated, and the positions of intake and exit
+    (`first_month_number` None: two parameters, as `_Dialect.month_index` says)."""
     flags = [f"CAST({condition} AS INTEGER) AS {key}" for key, condition in served.items()]
     flags.append(f"CAST(v.exit_reason = '{ExitReason.REINTEGRATED}' AS INTEGER) AS reintegrated")
     flags.append(f"{dialect.month_index('v.intake_date', first_month_number)} AS intake_position")
@@ -406,8 +412,11 @@ def _people_and_services_sql(
 POSTGRESQL_MONTHS_PER_STATEMENT = 30
 
 
-def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | None, first_month_number: int) -> str:
+def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | None) -> str:
     """PostgreSQL's statement for the same rows as `_people_and_services_sql`, in fewer and cheaper passes.
+
+    Its text depends only on how many months and shelters it counts: the months are parameters, so that a
+    prepared one serves every range of that length (`_fetch`).
 
     The victims' half is the same (flags once per victim, stays as running sums, events in their month).
     The services' half reads the services twice, each time without sorting or joining them:
@@ -439,7 +448,7 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     # The month's position found in the list of month starts (a binary search): a fifth of the cost of
     # EXTRACT(YEAR/MONTH), which over five million services is a second.
     service_position = "(width_bucket(s.date, CAST(%s AS date[])) - 1)"
-    flags = _victim_flags(dialect, served, first_month_number)
+    flags = _victim_flags(dialect, served, None)  # the first month as a parameter: one text for every range
     # The stay's months in the range as bits (0 when it misses the range), from the victims' positions.
     stay_first = "GREATEST(v.intake_position, 0)"
     stay_last = f"LEAST(COALESCE(v.exit_position, {last}), {last})"
@@ -597,14 +606,14 @@ def _people_and_services_postgresql(
     shelter_ids: list[int] | None, months: list[date]
 ) -> Iterator[tuple[tuple[int, date], dict[str, int | None]]]:
     dialect = _Dialect("postgresql")
-    sql = _people_and_services_sql_postgresql(
-        len(months), None if shelter_ids is None else len(shelter_ids), month_number(months[0])
-    )
+    sql = _people_and_services_sql_postgresql(len(months), None if shelter_ids is None else len(shelter_ids))
     nexts = [month_from_number(month_number(month) + 1) for month in months]
     scope = list(shelter_ids or [])
     params: list[object] = []
     for position, (start, next_start) in enumerate(zip(months, nexts, strict=True)):
         params += [position, start, next_start]
+    # The victims' intake and exit positions, from the first month's number.
+    params += [month_number(months[0]) + 1] * 2
     params += [*scope, nexts[-1], months[0]]
     params += [months, *scope, months[0], nexts[-1]] * 2
     # Those served outside their stay, in the same shelters.

@@ -4,23 +4,34 @@ Django sends every query with its parameters inlined (psycopg's client-side bind
 each one anew. For a statement run again and again with other values and a plan that does not depend on
 them (Annex 2 for one shelter-month after each write: planning its sixty aggregates under row-level
 security costs as much as running them), `fetch_prepared` sends it with its parameters apart, prepared:
-the connection keeps the plan, and the next run only executes it. It goes through Django's cursor wrapper
-like any query (execute wrappers) and is logged where queries are (DEBUG, counting in tests). SQLite, and
-anything that is not PostgreSQL, runs the statement as usual.
+the connection keeps the plan, and the next run only executes it. Its text must hold no value that
+changes from run to run (each text is a statement of its own). It goes through Django's cursor wrapper
+like any query (execute wrappers, database errors) and is logged where queries are (DEBUG, counting in
+tests). With prepared statements off (`DATABASE_PREPARED_STATEMENTS=false`), SQLite, or anything that is
+not PostgreSQL, the statement runs as usual.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
+logger = logging.getLogger("django.db.backends")
+
+
+def prepares(connection: BaseDatabaseWrapper) -> bool:
+    """Whether `fetch_prepared` prepares on this connection (PostgreSQL, prepared statements on)."""
+    options = connection.settings_dict.get("OPTIONS") or {}
+    return connection.vendor == "postgresql" and options.get("prepare_threshold") is not None
+
 
 def fetch_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any]) -> list[tuple]:
     """The rows of `sql`, prepared on the server (PostgreSQL) on its first run on this connection."""
-    if connection.vendor != "postgresql":
+    if not prepares(connection):
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
@@ -32,6 +43,9 @@ def fetch_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[A
         def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def]
             return super().execute(query, params, prepare=True, binary=binary)
 
+    # What connection.cursor() does before it makes a cursor.
+    connection.validate_thread_sharing()
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     started = time.monotonic()
     try:
@@ -40,7 +54,21 @@ def fetch_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[A
             return cursor.fetchall()
     finally:
         if connection.queries_logged:
-            # As Django's debug cursor logs a query (which cannot read a prepared one's text back from psycopg).
-            connection.queries_log.append(
-                {"sql": connection.ops.compose_sql(sql, params), "time": f"{time.monotonic() - started:.3f}"}
-            )
+            _log(connection, sql, params, time.monotonic() - started)
+
+
+def _log(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], duration: float) -> None:
+    """As Django's debug cursor logs a query (it cannot read a prepared one's text back from psycopg)."""
+    try:
+        text = connection.ops.compose_sql(sql, params)
+    except Exception:  # noqa: BLE001 - the log line must never hide the statement's own outcome
+        text = sql
+    connection.queries_log.append({"sql": text, "time": f"{duration:.3f}"})
+    logger.debug(
+        "(%.3f) %s; args=%s; alias=%s",
+        duration,
+        text,
+        params,
+        connection.alias,
+        extra={"duration": duration, "sql": text, "params": params, "alias": connection.alias},
+    )

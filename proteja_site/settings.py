@@ -148,12 +148,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side prepared statements for the few queries that ask for them (proteja_site.prepared: Annex 2
-    # for one shelter-month, planned once per connection). Every other query goes through Django's
+    # for some shelters, planned once per connection). Every other query goes through Django's
     # client-side-binding cursor, which never prepares, whatever this says. Django leaves this off for
     # transaction-mode poolers (pgbouncer): none stands between the application and PostgreSQL here.
-    # 0 turns them off (such a statement is then sent server-side but planned each time).
-    _prepare_threshold = envint("DATABASE_PREPARE_THRESHOLD", 5)
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = _prepare_threshold or None
+    # Off (a transaction-mode pooler would need it), those statements are planned each time as any other.
+    if envbool("DATABASE_PREPARED_STATEMENTS", "true"):
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 # The tables' owner, which `migrate` (and `flush`) connect as; DATABASE_URL is the application's role, which
 # owns no table and has no BYPASSRLS, so PostgreSQL's row-level security holds for it (README, "Isolation").
 # Unset (the demo's SQLite), migrations run as DATABASE_URL.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import uuid
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -72,16 +72,25 @@ class CaseShelters:
 
     user_id: int | None
     slugs: Mapping[int, str]
+    # Only `case_shelters_read` holds it: one made by hand (ids nobody read from the memberships) is refused.
+    made_by: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.made_by is not _READ_FROM_MEMBERSHIPS:
+            raise TypeError("CaseShelters are made by selectors.case_shelters_read only.")
 
     @property
     def ids(self) -> list[int]:
         return sorted(self.slugs)
 
 
+_READ_FROM_MEMBERSHIPS = object()
+
+
 def case_shelters_read(user: User) -> CaseShelters:
     """The user's shelters with their slugs, in one query (the same door as `case_shelter_ids`)."""
     slugs = dict(case_shelters_of(user).values_list("id", "slug"))
-    return CaseShelters(user_id=user.pk, slugs=MappingProxyType(slugs))
+    return CaseShelters(user_id=user.pk, slugs=MappingProxyType(slugs), made_by=_READ_FROM_MEMBERSHIPS)
 
 
 def records_visible_to(user: User, model: type[RecordT], *, shelters: CaseShelters | None = None) -> QuerySet[RecordT]:

@@ -99,13 +99,15 @@ def test_django_log_lines_are_printed_once_under_debug():
     assert '[T0] "GET /here/ HTTP/1.1" 200 5' in result.stderr
 
 
-@pytest.mark.parametrize(("value", "expected"), [("", "5"), ("0", "None"), ("20", "20")])
+@pytest.mark.parametrize(("value", "expected"), [(None, "5"), ("true", "5"), ("false", "None")])
 def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, expected):
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
         "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
     )
-    env = {**os.environ, **PRODUCTION_ENV, "DATABASE_PREPARE_THRESHOLD": value}
+    env = {key: item for key, item in {**os.environ, **PRODUCTION_ENV}.items() if key != "DATABASE_PREPARED_STATEMENTS"}
+    if value is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = value
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
 
     assert result.stdout.split() == [expected], result.stderr

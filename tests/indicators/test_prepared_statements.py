@@ -67,12 +67,46 @@ def test_some_shelters_are_counted_by_statements_prepared_once(postgresql_only):
         assert counted == {cell: counts for cell, counts in every_shelter.items() if cell[0] == shelter.pk}
         assert sum(counts["victims_schooling"] for counts in counted.values()) == 5
 
+    # Another range of seven months: the same two statements again (no month is written into their text).
+    later = compute_indicator_values(
+        first_month=date(2007, 3, 1), last_month=date(2007, 9, 1), shelter_ids=[shelters[0].pk]
+    )
+    assert prepared_counting_statements().keys() == first_run.keys()
+    every_later = compute_indicator_values(first_month=date(2007, 3, 1), last_month=date(2007, 9, 1))
+    assert later == {cell: counts for cell, counts in every_later.items() if cell[0] == shelters[0].pk}
 
-def test_a_prepared_statement_sees_only_what_row_level_security_lets_through(postgresql_only):
+
+def test_a_prepared_plan_follows_the_door_it_runs_under(postgresql_only):
+    """The one plan made for every shelter reads the door's setting when it runs, not when it was made."""
+    seen, unseen = ShelterFactory(), ShelterFactory()
+    add_case_records([seen], 2, start=0)
+    add_case_records([unseen], 3, start=10)
+    count = "SELECT count(*) FROM shelters_victim WHERE shelter_id IN (%s, %s)"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('plan_cache_mode', 'force_generic_plan', true)")
+    with shelter_scope([seen.pk]):
+        assert fetch_prepared(connection, count, [seen.pk, unseen.pk]) == [(2,)]
+    with shelter_scope([unseen.pk]):
+        assert fetch_prepared(connection, count, [seen.pk, unseen.pk]) == [(3,)]
+    with shelter_scope([]):
+        assert fetch_prepared(connection, count, [seen.pk, unseen.pk]) == [(0,)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            ["SELECT count(*) FROM shelters_victim WHERE shelter_id IN ($1, $2)"],
+        )
+        assert cursor.fetchall() == [(3, 0)]  # one generic plan, run three times
+
+
+def test_with_prepared_statements_off_the_statements_run_as_any_other(postgresql_only):
     shelter = ShelterFactory()
     add_case_records([shelter], 2, start=0)
-    count = "SELECT count(*) FROM shelters_victim WHERE shelter_id = %s"
-    assert fetch_prepared(connection, count, [shelter.pk]) == [(2,)]
-    with shelter_scope([]):
-        # The door holds no shelter: the same prepared statement reads nothing.
-        assert fetch_prepared(connection, count, [shelter.pk]) == [(0,)]
+    options = connection.settings_dict["OPTIONS"]
+    saved = options.pop("prepare_threshold", None)
+    try:
+        before = prepared_counting_statements()
+        counted = compute_indicator_values(first_month=FIRST, last_month=LAST, shelter_ids=[shelter.pk])
+        assert prepared_counting_statements() == before
+    finally:
+        options["prepare_threshold"] = saved
+    assert sum(counts["victims_schooling"] for counts in counted.values()) == 2

@@ -149,9 +149,9 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Server-side prepared statements for the few queries that ask for them (proteja_site.prepared: Annex 2
     # for some shelters, planned once per connection). Every other query goes through Django's
-    # client-side-binding cursor, which never prepares, whatever this says. Django leaves this off for
-    # transaction-mode poolers (pgbouncer): none stands between the application and PostgreSQL here.
-    # Off (a transaction-mode pooler would need it), those statements are planned each time as any other.
+    # client-side-binding cursor, which never prepares. Django leaves this off by default for
+    # transaction-mode poolers (pgbouncer), which none stands between the application and PostgreSQL here;
+    # turned off, those few statements are planned each time as any other.
     if envbool("DATABASE_PREPARED_STATEMENTS", "true"):
         DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 # The tables' owner, which `migrate` (and `flush`) connect as; DATABASE_URL is the application's role, which

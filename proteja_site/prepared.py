@@ -18,9 +18,17 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 from django.db.backends.base.base import BaseDatabaseWrapper
 
 logger = logging.getLogger("django.db.backends")
+
+
+class PreparedCursor(psycopg.Cursor):
+    # Server-side binding (psycopg.Cursor, not Django's ClientCursor), prepared at once rather than after
+    # psycopg's usual five runs: the first run of a recompute is as cheap as the next.
+    def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def]
+        return super().execute(query, params, prepare=True, binary=binary)
 
 
 def prepares(connection: BaseDatabaseWrapper) -> bool:
@@ -35,14 +43,6 @@ def fetch_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[A
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
-    import psycopg
-
-    class PreparedCursor(psycopg.Cursor):
-        # Server-side binding (psycopg.Cursor, not Django's ClientCursor), prepared at once rather than after
-        # psycopg's usual five runs: the first run of a recompute is as cheap as the next.
-        def execute(self, query, params=None, *, prepare=None, binary=None):  # type: ignore[no-untyped-def]
-            return super().execute(query, params, prepare=True, binary=binary)
-
     # What connection.cursor() does before it makes a cursor.
     connection.validate_thread_sharing()
     connection.close_if_health_check_failed()

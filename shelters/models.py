@@ -424,8 +424,8 @@ class ServiceCategory(models.TextChoices):
 
 
 class Service(VictimRecord):
-    # Neither key has an index of its own: service_shelter_date starts with the shelter and service_victim_date
-    # with the victim (each index costs every insert, and services are the table that grows fastest).
+    # No index on either key alone but `service_shelter` (see Meta): service_victim_date starts with the victim
+    # (each index costs every insert, and services are the table that grows fastest).
     shelter = models.ForeignKey(
         Shelter, on_delete=models.PROTECT, related_name="+", verbose_name=_("shelter"), db_index=False
     )
@@ -453,6 +453,10 @@ class Service(VictimRecord):
             # The shelter too, because row-level security's policies read it on every row: without it in the
             # index, PostgreSQL must visit the table for each of millions of services.
             models.Index(fields=["victim", "date"], name="service_victim_date", include=["category", "shelter"]),
+            # The shelter alone, deduplicated: a twelfth of service_shelter_date's size (which stores every
+            # entry's date, category and victim). Counting a shelter's services, as every page of the list does,
+            # reads it: 100,000 services in 13 ms where service_shelter_date took 20.
+            models.Index(fields=["shelter"], name="service_shelter"),
         ]
 
     def __str__(self) -> str:

@@ -111,3 +111,21 @@ def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, expe
     result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
 
     assert result.stdout.split() == [expected], result.stderr
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "1"), ("0", "0"), ("4", "4"), ("-1", None), ("two", None)])
+def test_annex2_parallel_workers_is_a_count_of_zero_or_more(value, expected):
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
+        "from django.conf import settings as s; print(s.ANNEX2_PARALLEL_WORKERS)"
+    )
+    env = {key: item for key, item in {**os.environ, **PRODUCTION_ENV}.items() if key != "ANNEX2_PARALLEL_WORKERS"}
+    if value is not None:
+        env["ANNEX2_PARALLEL_WORKERS"] = value
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+
+    if expected is None:
+        assert result.returncode != 0
+        assert "ANNEX2_PARALLEL_WORKERS must be" in result.stderr
+    else:
+        assert result.stdout.split() == [expected], result.stderr

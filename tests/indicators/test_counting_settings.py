@@ -1,0 +1,66 @@
+"""The settings PostgreSQL counts Annex 2 with, for the counting statements alone (indicators.aggregation).
+
+Every shelter's count runs with ANNEX2_PARALLEL_WORKERS parallel workers at most (a full recompute must leave
+the API a core); some shelters' count (a request's, a write's recompute) keeps the session's own, and nothing
+set for the count outlives it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from indicators import aggregation
+from indicators.aggregation import compute_indicator_values
+from tests.factories import ShelterFactory
+from tests.indicators.test_aggregation_queries import FIRST, LAST, add_case_records
+
+pytestmark = pytest.mark.django_db
+
+
+def parallel_workers() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        return cursor.fetchone()[0]
+
+
+@pytest.fixture
+def workers_while_counting(monkeypatch):
+    """The statements' max_parallel_workers_per_gather, read as each count's services are read."""
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel workers are PostgreSQL's")
+    seen: list[str] = []
+    counted = aggregation._people_and_services
+
+    def reading(*args, **kwargs):
+        seen.append(parallel_workers())
+        return counted(*args, **kwargs)
+
+    monkeypatch.setattr(aggregation, "_people_and_services", reading)
+    return seen
+
+
+@pytest.mark.parametrize("workers", [0, 1, 3])
+def test_every_shelter_is_counted_with_the_workers_set(settings, workers_while_counting, workers):
+    settings.ANNEX2_PARALLEL_WORKERS = workers
+    shelter = ShelterFactory()
+    add_case_records([shelter], 3, 0)
+    before = parallel_workers()
+
+    values = compute_indicator_values(first_month=FIRST, last_month=LAST)
+
+    assert workers_while_counting == [str(workers)]
+    assert parallel_workers() == before
+    assert values[shelter.pk, FIRST]["victims_served"] > 0
+
+
+def test_some_shelters_keep_the_sessions_workers(settings, workers_while_counting):
+    settings.ANNEX2_PARALLEL_WORKERS = 7
+    shelter = ShelterFactory()
+    add_case_records([shelter], 3, 0)
+    before = parallel_workers()
+
+    compute_indicator_values(first_month=FIRST, last_month=LAST, shelter_ids=[shelter.pk])
+
+    assert workers_while_counting == [before]
+    assert parallel_workers() == before

@@ -491,6 +491,10 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
         return f"(({mask} >> p.position) & 1)"
 
     people_columns = ", ".join(f"p.{key}" for key in _SERVICE_PEOPLE)
+    # Every shelter's services in the (victim, date) index's order: grouped as read, never hashed (hashing
+    # 200,000 victims cost twice as much). Some shelters' are read from the (shelter, date) index, and
+    # hashing their few hundred victims beats sorting their services (one shelter-month: about 1 ms less).
+    victim_order = "ORDER BY s.victim_id" if shelter_count is None else ""
 
     def month_sums(key: str) -> str:
         return ", ".join(f"SUM(CAST((v.{key} >> {position}) & 1 AS integer))" for position in range(month_count))
@@ -532,8 +536,7 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
             SELECT s.victim_id, s.category, {service_position} AS position
             FROM {Service._meta.db_table} s
             WHERE {shelter_filter("s")} AND s.date >= %s AND s.date < %s
-            -- In the index's order: grouped as read, never hashed (hashing 200,000 victims costs twice as much).
-            ORDER BY s.victim_id
+            {victim_order}
         ) s
         GROUP BY s.victim_id
     ),

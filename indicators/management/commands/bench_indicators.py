@@ -174,7 +174,8 @@ class Command(BaseCommand):
     @staticmethod
     def _note_first_records_months(cursor) -> None:  # type: ignore[no-untyped-def]
         """Each bench shelter's first month of case records, as its first record's write notes it in production
-        (shelters.services): the load writes rows past the services, and a dataset loaded before this kept none."""
+        (shelters.services). The load writes its rows in bulk SQL, not through that module; a dataset loaded
+        before this was noted has none (then each recompute read the shelter's earliest intake and training)."""
         cursor.execute(
             f"""
             UPDATE {Shelter._meta.db_table} s SET first_records_month = CAST(date_trunc('month', LEAST(

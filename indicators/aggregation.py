@@ -116,25 +116,29 @@ def _counting_settings(*, generic_plans: bool, every_shelter: bool) -> Iterator[
     if connection.vendor != "postgresql":
         yield
         return
-    plan_mode = "force_generic_plan" if generic_plans else "auto"
-    # A web request's statements stay serial (shelters.scopes): only every shelter's count sets its workers.
-    workers = str(settings.ANNEX2_PARALLEL_WORKERS) if every_shelter else None
+    wanted = {
+        "jit": "off",
+        "work_mem": AGGREGATION_WORK_MEM,
+        "plan_cache_mode": "force_generic_plan" if generic_plans else "auto",
+    }
+    if every_shelter:
+        # Never in a web request (counting every shelter is refused there): its statements stay as they are.
+        wanted["max_parallel_workers_per_gather"] = str(settings.ANNEX2_PARALLEL_WORKERS)
+    names = list(wanted)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        sql = (
-            "SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true),"
-            " set_config('plan_cache_mode', %s, true)"
+        # The caller's values first (the subquery, kept apart by OFFSET 0, is read before anything is set),
+        # given back after the counting statements: whatever the caller had set, for its transaction or session.
+        cursor.execute(
+            f"SELECT {', '.join(['was.*'] + ['set_config(%s, %s, true)'] * len(names))}"
+            f" FROM (SELECT {', '.join(['current_setting(%s)'] * len(names))} OFFSET 0) AS was",
+            [*(item for name in names for item in (name, wanted[name])), *names],
         )
-        params = [AGGREGATION_WORK_MEM, plan_mode]
-        if workers is not None:
-            sql += ", set_config('max_parallel_workers_per_gather', %s, true)"
-            params.append(workers)
-        cursor.execute(sql, params)
+        previous = cursor.fetchone()[: len(names)]
         yield
-        # As set_config(..., reset_val, true), without reading pg_settings (a view over every setting).
-        reset = "SET LOCAL work_mem TO DEFAULT; SET LOCAL plan_cache_mode TO DEFAULT"
-        if workers is not None:
-            reset += "; SET LOCAL max_parallel_workers_per_gather TO DEFAULT"
-        cursor.execute(reset)
+        cursor.execute(
+            f"SELECT {', '.join(['set_config(%s, %s, true)'] * len(names))}",
+            [item for name, value in zip(names, previous, strict=True) for item in (name, value)],
+        )
 
 
 def _fetch(sql: str, params: list[object], *, shelter_ids: list[int] | None) -> list[tuple]:

@@ -318,8 +318,8 @@ SCRIPT_KEY_MAX_DAYS = 365
 # Parallel workers PostgreSQL may give each statement of a recompute of every shelter (beside the statement's
 # own process). One: on the 2-core server it left the API a core and took no longer than two (indicators.aggregation).
 ANNEX2_PARALLEL_WORKERS = envint("ANNEX2_PARALLEL_WORKERS", 1)
-if ANNEX2_PARALLEL_WORKERS < 0:
-    raise ImproperlyConfigured(f"ANNEX2_PARALLEL_WORKERS must be 0 or more, not {ANNEX2_PARALLEL_WORKERS}")
+if not 0 <= ANNEX2_PARALLEL_WORKERS <= 1024:  # PostgreSQL's own range for max_parallel_workers_per_gather
+    raise ImproperlyConfigured(f"ANNEX2_PARALLEL_WORKERS must be from 0 to 1024, not {ANNEX2_PARALLEL_WORKERS}")
 
 # Partners read every Annex 2 count from 1 to SUPPRESSION_K - 1 as suppressed (indicators.suppression);
 # 1 shows everything. Below 1 is a configuration error, not a silent "show all".

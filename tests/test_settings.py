@@ -113,8 +113,11 @@ def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, expe
     assert result.stdout.split() == [expected], result.stderr
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, "1"), ("0", "0"), ("4", "4"), ("-1", None), ("two", None)])
-def test_annex2_parallel_workers_is_a_count_of_zero_or_more(value, expected):
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, "1"), ("0", "0"), ("4", "4"), ("1024", "1024"), ("-1", None), ("1025", None), ("two", None)],
+)
+def test_annex2_parallel_workers_is_a_count_postgresql_accepts(value, expected):
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
         "from django.conf import settings as s; print(s.ANNEX2_PARALLEL_WORKERS)"

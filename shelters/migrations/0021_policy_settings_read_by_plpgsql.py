@@ -1,10 +1,10 @@
 """The four functions that the row-level security policies call to read the door's settings, in PL/pgSQL.
 
-Same names, results and volatility as migration 0008's SQL functions. A SQL function is inlined: every
-statement on a table behind a policy parsed and analysed the function's text again while planning, four
-functions per table, and an upsert (which checks the INSERT, UPDATE and SELECT policies) many times over.
-A PL/pgSQL function is compiled once per connection and then only called, once per statement (each call is
-an InitPlan). Measured on the API's benchmark data, per statement: reading a victim 0.86 -> 0.74 ms, an audit
+Same names, results and volatility as migration 0008's SQL functions. Three of those were inlined: every
+statement on a table behind a policy parsed and analysed their text again while planning, and an upsert
+(which checks the INSERT, UPDATE and SELECT policies) many times over; the fourth (with a FROM clause) was
+parsed again as each statement ran. A PL/pgSQL function is compiled once per connection and then only
+called, once per statement (each call is an InitPlan). Measured on the API's benchmark data, per statement: reading a victim 0.86 -> 0.74 ms, an audit
 entry 0.48 -> 0.39 ms, the recompute outbox's upsert 0.77 -> 0.41 ms.
 """
 

@@ -1,14 +1,14 @@
 """The settings PostgreSQL counts Annex 2 with, for the counting statements alone (indicators.aggregation).
 
 Every shelter's count runs with ANNEX2_PARALLEL_WORKERS parallel workers at most (a full recompute must leave
-the API a core); some shelters' count (a request's, a write's recompute) keeps the session's own, and nothing
-set for the count outlives it.
+the API a core); some shelters' count (a request's, a write's recompute) keeps the session's own; and what the
+caller had set is what it has again once the count is done.
 """
 
 from __future__ import annotations
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from indicators import aggregation
 from indicators.aggregation import compute_indicator_values
@@ -64,3 +64,17 @@ def test_some_shelters_keep_the_sessions_workers(settings, workers_while_countin
 
     assert workers_while_counting == [before]
     assert parallel_workers() == before
+
+
+def test_the_callers_own_values_are_given_back(settings, workers_while_counting):
+    settings.ANNEX2_PARALLEL_WORKERS = 3
+    shelter = ShelterFactory()
+    add_case_records([shelter], 3, 0)
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL work_mem = '5MB'")
+
+        compute_indicator_values(first_month=FIRST, last_month=LAST)
+
+        assert workers_while_counting == ["3"]
+        cursor.execute("SELECT current_setting('max_parallel_workers_per_gather'), current_setting('work_mem')")
+        assert cursor.fetchone() == ("0", "5MB")

@@ -110,7 +110,7 @@ def _counting_settings(*, generic_plans: bool, every_shelter: bool) -> Iterator[
     them cost more than running them for one shelter-month). Every shelter's statements (seconds long,
     never in a web request) get ANNEX2_PARALLEL_WORKERS parallel workers at most: on the 2-core server,
     one worker counted as fast as two and left the API a core (get a victim during full recomputes: p95
-    313 -> 252-274 ms). In a transaction of its own unless the caller has one, so that the settings end with
+    313 -> 252-285 ms). In a transaction of its own unless the caller has one, so that the settings end with
     it; the caller's later statements (storing) plan as usual.
     """
     if connection.vendor != "postgresql":

@@ -99,16 +99,24 @@ def test_django_log_lines_are_printed_once_under_debug():
     assert '[T0] "GET /here/ HTTP/1.1" 200 5' in result.stderr
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, "5"), ("true", "5"), ("false", "None")])
-def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, expected):
+def read_setting(expression: str, variable: str, value: str | None) -> subprocess.CompletedProcess:
+    """Production's settings in a fresh process, with the environment `variable` unset (None) or `value`:
+    prints `expression` (of the settings, as `s`)."""
     code = (
         "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
-        "from django.conf import settings as s; print(s.DATABASES['default']['OPTIONS'].get('prepare_threshold'))"
+        f"from django.conf import settings as s; print({expression})"
     )
-    env = {key: item for key, item in {**os.environ, **PRODUCTION_ENV}.items() if key != "DATABASE_PREPARED_STATEMENTS"}
+    env = {key: item for key, item in {**os.environ, **PRODUCTION_ENV}.items() if key != variable}
     if value is not None:
-        env["DATABASE_PREPARED_STATEMENTS"] = value
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+        env[variable] = value
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, "5"), ("true", "5"), ("false", "None")])
+def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, expected):
+    result = read_setting(
+        "s.DATABASES['default']['OPTIONS'].get('prepare_threshold')", "DATABASE_PREPARED_STATEMENTS", value
+    )
 
     assert result.stdout.split() == [expected], result.stderr
 
@@ -118,14 +126,7 @@ def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, expe
     [(None, "1"), ("0", "0"), ("4", "4"), ("1024", "1024"), ("-1", None), ("1025", None), ("two", None)],
 )
 def test_annex2_parallel_workers_is_a_count_postgresql_accepts(value, expected):
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE']='proteja_site.settings'; django.setup();"
-        "from django.conf import settings as s; print(s.ANNEX2_PARALLEL_WORKERS)"
-    )
-    env = {key: item for key, item in {**os.environ, **PRODUCTION_ENV}.items() if key != "ANNEX2_PARALLEL_WORKERS"}
-    if value is not None:
-        env["ANNEX2_PARALLEL_WORKERS"] = value
-    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False)
+    result = read_setting("s.ANNEX2_PARALLEL_WORKERS", "ANNEX2_PARALLEL_WORKERS", value)
 
     if expected is None:
         assert result.returncode != 0

@@ -4,9 +4,12 @@ Same names, results and volatility as migration 0008's SQL functions. Three of t
 statement on a table behind a policy parsed and analysed their text again while planning, and an upsert
 (which checks the INSERT, UPDATE and SELECT policies) many times over; the fourth (with a FROM clause) was
 parsed again as each statement ran. A PL/pgSQL function is compiled once per connection and then only
-called, once per statement (each call is an InitPlan). Measured on the API's benchmark data, per statement: reading a victim 0.86 -> 0.74 ms, an audit
-entry 0.48 -> 0.39 ms, the recompute outbox's upsert 0.77 -> 0.41 ms.
+called, once per statement (each call is an InitPlan). Measured on the API's benchmark data, per
+statement: reading a victim 0.86 -> 0.74 ms, an audit entry 0.48 -> 0.39 ms, the recompute outbox's
+upsert 0.77 -> 0.41 ms.
 """
+
+import importlib
 
 from django.db import migrations
 
@@ -24,17 +27,8 @@ CREATE OR REPLACE FUNCTION proteja_counts_every_shelter() RETURNS boolean LANGUA
 $$ BEGIN RETURN coalesce(current_setting('proteja.counted_shelter_ids', true) = '*', false); END $$;
 """
 
-# Migration 0008's, as they were.
-SQL = """
-CREATE OR REPLACE FUNCTION proteja_door_shelter_ids() RETURNS bigint[] LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT string_to_array(nullif(current_setting('proteja.shelter_ids', true), ''), ',')::bigint[] $$;
-CREATE OR REPLACE FUNCTION proteja_counted_shelter_ids() RETURNS bigint[] LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT string_to_array(nullif(nullif(current_setting('proteja.counted_shelter_ids', true), ''), '*'), ',')::bigint[] $$;
-CREATE OR REPLACE FUNCTION proteja_door_single_shelter_id() RETURNS bigint LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT CASE WHEN s ~ '^[0-9]+$' THEN s::bigint END FROM (SELECT current_setting('proteja.shelter_ids', true) AS s) AS setting $$;
-CREATE OR REPLACE FUNCTION proteja_counts_every_shelter() RETURNS boolean LANGUAGE sql STABLE PARALLEL SAFE AS
-$$ SELECT coalesce(current_setting('proteja.counted_shelter_ids', true) = '*', false) $$;
-"""
+# Migration 0008's SQL functions, given back when this migration is reversed.
+SQL = importlib.import_module("shelters.migrations.0008_row_level_security").FUNCTIONS
 
 
 def replace_with(text):

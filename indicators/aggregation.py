@@ -3,10 +3,12 @@
 The database does the counting. One SQL statement counts people served and
 services (it needs the union of "open in M" and "had a service in M", which the
 ORM cannot express without a loop); a second groups referrals, legal actions,
-follow-ups and trainings by shelter and month. Three queries in all (PostgreSQL
-adds one to set its memory and JIT for them, one to give the memory back),
-whatever the number of shelters, victims or records (PostgreSQL's statement
-covers 30 months: a longer range takes one more per 30 months).
+follow-ups and trainings by shelter and month. Three queries in all, the first
+reading the shelters (counting every shelter, PostgreSQL adds one to set its
+memory and parallel workers for them, one to give them back), whatever the
+number of shelters, victims or records (PostgreSQL's statement covers 30
+months: a longer range takes one more per 30 months). A recompute, which knows
+its shelters, calls `count_indicator_values`: no query for them.
 
 The month series is a short VALUES list of (position, first day, first day of
 the next month) built here: a list of months, not of rows. The same SQL runs on
@@ -26,7 +28,7 @@ from datetime import date
 from django.conf import settings
 from django.db import connection, transaction
 
-from proteja_site.prepared import fetch_prepared, prepares
+from proteja_site.prepared import fetch_prepared
 from shelters.models import (
     Crime,
     ExitReason,
@@ -65,32 +67,42 @@ def compute_indicator_values(
     """Every Annex 2 row for each shelter (all when None) and month: a real 0 where nothing happened.
 
     Pure read, a fixed number of queries. Unknown shelter ids are left out of the answer. The case
-    records are read through the aggregation path (`shelters.scopes.counting_scope`): inside a
-    recompute, which has taken it already, that costs nothing.
+    records are read through the aggregation path (`shelters.scopes.counting_scope`).
     """
     with counting_scope(shelter_ids, purpose="aggregation"):
-        return _compute_indicator_values(first_month=first_month, last_month=last_month, shelter_ids=shelter_ids)
+        shelters = Shelter.objects.order_by("id")
+        if shelter_ids is not None:
+            shelters = shelters.filter(id__in=list(shelter_ids))
+        return count_indicator_values(
+            first_month=first_month,
+            last_month=last_month,
+            shelter_ids=list(shelters.values_list("id", flat=True)),
+            every_shelter=shelter_ids is None,
+        )
 
 
-def _compute_indicator_values(
-    *, first_month: date, last_month: date, shelter_ids: Collection[int] | None
+def count_indicator_values(
+    *, first_month: date, last_month: date, shelter_ids: list[int], every_shelter: bool
 ) -> IndicatorValues:
-    months = months_between(first_month, last_month)
-    shelters = Shelter.objects.order_by("id")
-    if shelter_ids is not None:
-        shelters = shelters.filter(id__in=list(shelter_ids))
-    ids = list(shelters.values_list("id", flat=True))
-    values: IndicatorValues = {
-        (shelter_id, month): dict.fromkeys(INDICATOR_KEYS, 0) for shelter_id in ids for month in months
-    }
-    if not ids:
-        return values
-    scope = None if shelter_ids is None else ids
+    """`compute_indicator_values` for shelters known to exist, inside the caller's counting scope (a recompute,
+    which has read them already: no query to look them up).
 
-    with _counting_settings(generic_plans=scope is not None and prepares(connection), every_shelter=scope is None):
+    `every_shelter`: count every shelter's records in one pass, unfiltered, and keep these shelters' rows (a
+    filter on a hundred shelter ids would keep PostgreSQL from reading services from the covering index
+    alone); otherwise count these shelters alone.
+    """
+    months = months_between(first_month, last_month)
+    values: IndicatorValues = {
+        (shelter_id, month): dict.fromkeys(INDICATOR_KEYS, 0) for shelter_id in shelter_ids for month in months
+    }
+    if not shelter_ids:
+        return values
+    scope = None if every_shelter else sorted(set(shelter_ids))
+
+    with _counting_settings(every_shelter=every_shelter):
         counted = (*_people_and_services(scope, months), *_records_by_month(scope, months))
     for cell, counts in counted:
-        # A shelter created after the first query is not in this answer.
+        # Another shelter's row (counting every shelter), or one created after the caller read its shelters.
         if cell in values:
             _add(values[cell], counts)
     for cell in values.values():
@@ -101,29 +113,28 @@ def _compute_indicator_values(
 
 
 @contextmanager
-def _counting_settings(*, generic_plans: bool, every_shelter: bool) -> Iterator[None]:
-    """PostgreSQL's settings for the counting statements, for them alone (SQLite has none).
+def _counting_settings(*, every_shelter: bool) -> Iterator[None]:
+    """PostgreSQL's settings for every shelter's counting statements, for them alone (SQLite has none).
 
-    JIT compiling the statements' sixty aggregates costs seconds and saves less; hashing a few thousand
-    shelter-months in memory beats spilling them to disk. Some shelters' statements are prepared
-    (`_fetch`) and, with `generic_plans`, run the plan made once for every shelter and month (planning
-    them cost more than running them for one shelter-month). Every shelter's statements (seconds long,
-    never in a web request) get ANNEX2_PARALLEL_WORKERS parallel workers at most: on the 2-core server,
-    one worker counted as fast as two and left the API a core (get a victim during full recomputes: p95
-    313 -> 252-285 ms). In a transaction of its own unless the caller has one, so that the settings end with
-    it; the caller's later statements (storing) plan as usual.
+    Hashing a few thousand shelter-months in memory beats spilling them to disk; every shelter's statements
+    (seconds long, never in a web request) get ANNEX2_PARALLEL_WORKERS parallel workers at most: on the
+    2-core server, one worker counted as fast as two and left the API a core (get a victim during full
+    recomputes: p95 313 -> 252-285 ms). In a transaction of its own unless the caller has one, so that the
+    settings end with it; the caller's later statements (storing) plan as usual.
+
+    Some shelters' statements (a recompute after a write, a page's table) set nothing: two statements less
+    for each. Their few rows fit the session's memory, and the session itself runs them without JIT and on the
+    plan prepared once for every shelter and month (settings.py, the database's options).
     """
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not every_shelter:
         yield
         return
     wanted = {
+        # Off for the session already (settings.py); said again, as the statements' cost makes JIT sure to start.
         "jit": "off",
         "work_mem": AGGREGATION_WORK_MEM,
-        "plan_cache_mode": "force_generic_plan" if generic_plans else "auto",
+        "max_parallel_workers_per_gather": str(settings.ANNEX2_PARALLEL_WORKERS),
     }
-    if every_shelter:
-        # Never in a web request (counting every shelter is refused there): its statements stay as they are.
-        wanted["max_parallel_workers_per_gather"] = str(settings.ANNEX2_PARALLEL_WORKERS)
     names = list(wanted)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The caller's values first (the subquery, kept apart by OFFSET 0, is read before anything is set),
@@ -429,6 +440,50 @@ def _people_and_services_sql(
 POSTGRESQL_MONTHS_PER_STATEMENT = 30
 
 
+def _services_by_month(
+    position: str, event_counts: list[str], people_bits: str, shelter_filter: str, shelter_count: int | None
+) -> str:
+    """The statement's two readings of the services: `service_events` (services per shelter, month and
+    category) and `service_months` (each victim's months with a service, as bits: any, and the people rows').
+
+    Every shelter's services are read twice, each time without sorting or hashing a (victim, month) pair:
+    counted by shelter and month in one hash, then grouped by victim in the (victim, date) index's order, as
+    read (hashing 200,000 victims cost twice as much). Some shelters' services (a few thousand) are read
+    once from the (shelter, date) index and hashed by victim and month; both readings come from those few
+    hundred pairs (one shelter-month: a reading and a hash of its services less).
+    """
+    services = f"{Service._meta.db_table} s WHERE {shelter_filter} AND s.date >= %s AND s.date < %s"
+    people = f"BIT_OR(CASE s.category {people_bits} ELSE 0 END) AS people_bits"
+    if shelter_count is None:
+        return f"""service_events AS (
+        SELECT s.shelter_id, {position} AS position,
+            {_columns(event_counts)}
+        FROM {services}
+        GROUP BY 1, 2
+    ),
+    service_months AS (
+        SELECT s.victim_id, BIT_OR(CAST(1 AS bigint) << s.position) AS any_bits, {people}
+        FROM (SELECT s.victim_id, s.category, {position} AS position FROM {services} ORDER BY s.victim_id) s
+        GROUP BY s.victim_id
+    )"""
+    keys = [column.rsplit(" AS ", 1)[1] for column in event_counts]
+    return f"""service_pairs AS (
+        SELECT s.shelter_id, s.victim_id, s.position, {_columns(event_counts)}, {people}
+        FROM (SELECT s.shelter_id, s.victim_id, s.category, {position} AS position FROM {services}) s
+        GROUP BY s.shelter_id, s.victim_id, s.position
+    ),
+    service_events AS (
+        SELECT shelter_id, position, {_columns([f"CAST(SUM({key}) AS bigint) AS {key}" for key in keys])}
+        FROM service_pairs
+        GROUP BY shelter_id, position
+    ),
+    service_months AS (
+        SELECT victim_id, BIT_OR(CAST(1 AS bigint) << position) AS any_bits, BIT_OR(people_bits) AS people_bits
+        FROM service_pairs
+        GROUP BY victim_id
+    )"""
+
+
 def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | None) -> str:
     """PostgreSQL's statement for the same rows as `_people_and_services_sql`, in fewer and cheaper passes.
 
@@ -436,18 +491,17 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     prepared one serves every range of that length (`_fetch`).
 
     The victims' half is the same (flags once per victim, stays as running sums, events in their month).
-    The services' half reads the services twice, each time without sorting or joining them:
+    The services' half (`_services_by_month`) gives, without joining them to anything:
 
-    - services per shelter and month by category: one hashed count, as a hand-written query does;
+    - services per shelter and month by category, as a hand-written query counts them;
     - the months in which each victim had a service (any, vocational training, schooling), as bits of a
-      bigint, grouped by victim straight from the (victim, date) index that covers category and shelter.
-      Joined to the victim (one row each), the bits give the people rows: vocational training and
+      bigint. Joined to the victim (one row each), the bits give the people rows: vocational training and
       schooling in each month they are set, and "served" in each month with a service but outside the
       stay (those months are the service bits less the stay's; inside the stay the open half counts them).
 
-    No (victim, month) pair is ever sorted or hashed: the people rows sum each month's bit over a
-    shelter's victims; the rare victims served outside their stay have their bits expanded over the
-    months between their first and last service, and only the set ones are kept.
+    The people rows sum each month's bit over a shelter's victims; the rare victims served outside their
+    stay have their bits expanded over the months between their first and last service, and only the set
+    ones are kept.
     """
     dialect = _Dialect("postgresql")
     served = _served_conditions(dialect.contains)
@@ -495,10 +549,6 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
         return f"(({mask} >> p.position) & 1)"
 
     people_columns = ", ".join(f"p.{key}" for key in _SERVICE_PEOPLE)
-    # Every shelter's services in the (victim, date) index's order: grouped as read, never hashed (hashing
-    # 200,000 victims cost twice as much). Some shelters' are read from the (shelter, date) index, and
-    # hashing their few hundred victims beats sorting their services (one shelter-month: about 1 ms less).
-    victim_order = "ORDER BY s.victim_id" if shelter_count is None else ""
 
     def month_sums(key: str) -> str:
         return ", ".join(f"SUM(CAST((v.{key} >> {position}) & 1 AS integer))" for position in range(month_count))
@@ -526,24 +576,7 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
         WHERE v.exit_position < {last}
     ),
     {_open_and_event_counts(served, last)},
-    service_events AS (
-        SELECT s.shelter_id, {service_position} AS position,
-            {columns(service_events)}
-        FROM {Service._meta.db_table} s
-        WHERE {shelter_filter("s")} AND s.date >= %s AND s.date < %s
-        GROUP BY 1, 2
-    ),
-    service_months AS (
-        SELECT s.victim_id, BIT_OR(CAST(1 AS bigint) << s.position) AS any_bits,
-            BIT_OR(CASE s.category {people_bits} ELSE 0 END) AS people_bits
-        FROM (
-            SELECT s.victim_id, s.category, {service_position} AS position
-            FROM {Service._meta.db_table} s
-            WHERE {shelter_filter("s")} AND s.date >= %s AND s.date < %s
-            {victim_order}
-        ) s
-        GROUP BY s.victim_id
-    ),
+    {_services_by_month(service_position, service_events, people_bits, shelter_filter("s"), shelter_count)},
     -- Every victim with a service in the range. One whose stay misses the range (rare: every month with a
     -- service is outside it) is not among `victims`: their shelter is read by id.
     victim_months AS (
@@ -635,7 +668,8 @@ def _people_and_services_postgresql(
     # The victims' intake and exit positions, from the first month's number.
     params += [month_number(months[0]) + 1] * 2
     params += [*scope, nexts[-1], months[0]]
-    params += [months, *scope, months[0], nexts[-1]] * 2
+    # The services, read twice for every shelter, once for some (`_services_by_month`).
+    params += [months, *scope, months[0], nexts[-1]] * (2 if shelter_ids is None else 1)
     # Those served outside their stay, in the same shelters.
     params += scope
     keys = _people_and_services_keys(dialect)

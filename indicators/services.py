@@ -20,7 +20,7 @@ from django.utils import timezone
 from shelters.models import MonthLock, RecomputeRequest, Shelter, Training, Victim
 from shelters.scopes import counting_scope, every_shelter_scope, shelter_scope
 
-from .aggregation import compute_indicator_values, month_from_number, month_number, months_between
+from .aggregation import count_indicator_values, month_from_number, month_number, months_between
 from .models import IndicatorValue, Source
 from .selectors import first_records_month_annotations, first_records_month_of
 
@@ -72,7 +72,10 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
     # Query: the aggregation path lets the database show these shelters' case records, to read
     # (refused in a web request across shelters, and audited then: one query more).
     counted = None if shelter_id is None else [shelter_id]
-    with transaction.atomic(), counting_scope(counted, purpose="recompute"):
+    # The scope first: when the caller has no transaction it opens the one this runs in, and its setting ends
+    # with it (nothing to give back). Inside a caller's transaction no savepoint either: a failure here fails
+    # the caller's transaction (every caller lets it).
+    with counting_scope(counted, purpose="recompute"), transaction.atomic(savepoint=False):
         # Query (all shelters only): which shelters to lock.
         to_lock = [shelter_id] if shelter_id is not None else list(Shelter.objects.values_list("id", flat=True))
         # Query (PostgreSQL): wait for any other recompute of these shelters to finish.
@@ -111,14 +114,9 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
         result.shelters_without_records = [row_id for row_id, keeps in shelter_rows if not keeps]
         values = {}
         if recording:
-            # Every shelter at once is counted unfiltered: a filter on a hundred shelter ids would keep
-            # PostgreSQL from reading services from the covering index alone.
-            values = compute_indicator_values(
-                first_month=months[0], last_month=months[-1], shelter_ids=None if shelter_id is None else recording
+            values = count_indicator_values(
+                first_month=months[0], last_month=months[-1], shelter_ids=recording, every_shelter=shelter_id is None
             )
-            if shelter_id is None:
-                keeping = set(recording)
-                values = {cell: counts for cell, counts in values.items() if cell[0] in keeping}
 
         # Query: drop computed values that no longer stand, except in locked months: for a shelter
         # without case records (its months must be empty once its last record is gone) and, on SQLite,

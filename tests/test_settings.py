@@ -123,6 +123,16 @@ def test_prepared_statements_are_on_for_postgresql_unless_turned_off(value, expe
 
 @pytest.mark.parametrize(
     ("value", "expected"),
+    [(None, "-c jit=off -c plan_cache_mode=force_generic_plan"), ("false", "-c jit=off")],
+)
+def test_postgresql_sessions_start_without_jit_and_plan_prepared_statements_once(value, expected):
+    result = read_setting("s.DATABASES['default']['OPTIONS']['options']", "DATABASE_PREPARED_STATEMENTS", value)
+
+    assert result.stdout.strip() == expected, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
     [(None, "1"), ("0", "0"), ("4", "4"), ("1024", "1024"), ("-1", None), ("1025", None), ("two", None)],
 )
 def test_annex2_parallel_workers_is_a_count_postgresql_accepts(value, expected):

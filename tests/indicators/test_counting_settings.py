@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from indicators import aggregation
 from indicators.aggregation import compute_indicator_values
@@ -78,3 +79,34 @@ def test_the_callers_own_values_are_given_back(settings, workers_while_counting)
         assert workers_while_counting == ["3"]
         cursor.execute("SELECT current_setting('max_parallel_workers_per_gather'), current_setting('work_mem')")
         assert cursor.fetchone() == ("0", "5MB")
+
+
+def test_the_application_sessions_start_without_jit_and_with_generic_plans():
+    """Set when each connection starts (settings.py), so that some shelters' counts need no statement for them."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's settings")
+    # A connection opened now with the application's parameters, as any request's or task's.
+    raw = connection.get_new_connection(connection.get_connection_params())
+    try:
+        settings = raw.execute("SELECT current_setting('jit'), current_setting('plan_cache_mode')").fetchone()
+    finally:
+        raw.close()
+    assert settings == ("off", "force_generic_plan")
+
+
+def test_some_shelters_counts_write_no_setting():
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's settings")
+    shelter = ShelterFactory()
+    add_case_records([shelter], 3, 0)
+    with CaptureQueriesContext(connection) as queries:
+        compute_indicator_values(first_month=FIRST, last_month=LAST, shelter_ids=[shelter.pk])
+    # The shelters, the scope's setting and, this test's transaction going on, giving it back; the two counts.
+    assert [query["sql"].lstrip()[:14] for query in queries] == [
+        "SELECT set_con",
+        'SELECT "shelte',
+        "WITH months (p",
+        "SELECT r.shelt",
+        "SELECT set_con",
+    ]
+    assert not any("work_mem" in query["sql"] or "'jit'" in query["sql"] for query in queries)

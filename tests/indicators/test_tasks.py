@@ -172,17 +172,38 @@ def test_recompute_of_an_unknown_shelter_stores_nothing(db):
 def test_recompute_of_one_shelter_month_takes_a_fixed_number_of_queries(shelter, django_assert_num_queries):
     MonthLock.objects.create(shelter=shelter, month=NOV)
     if connection.vendor == "postgresql":
-        # 1 savepoint, 2 advisory lock, 3 the shelter and whether it keeps records, 4 locked months,
-        # 5-9 the aggregation (shelters, its settings, people and services, referrals, legal actions,
-        # follow-ups and trainings in one statement, the memory reset), 10 upsert the values, 11 release the
-        # savepoint; and the aggregation path's setting (shelters.scopes.counting_scope), set after the
-        # savepoint and given back before its release.
-        expected = 11 + 2
+        # 1 the aggregation path's setting (shelters.scopes.counting_scope), 2 advisory lock, 3 the shelter
+        # and whether it keeps records, 4 locked months, 5 people and services, 6 referrals, legal actions,
+        # follow-ups and trainings in one statement, 7 upsert the values; and, this test's transaction going
+        # on, 8 the setting given back. No savepoint, and no statement for the counting's own settings.
+        expected = 8
     else:
-        # The same without the lock and the settings, plus delete the old values, insert the new.
-        expected = 9
+        # Without the lock and the settings; plus delete the old values, insert the new.
+        expected = 6
     with django_assert_num_queries(expected):
         recompute_indicators(first_month=OCT, last_month=DEC, shelter_id=shelter.pk)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_recompute_in_a_transaction_of_its_own_gives_nothing_back(django_assert_num_queries):
+    """The production case (a worker's task): the scope opens the transaction and its setting ends with it."""
+    shelter = ShelterFactory()
+    victim = VictimFactory(shelter=shelter, intake_date=date(2007, 10, 5))
+    ServiceFactory(victim=victim, date=date(2007, 10, 6), category="medical")
+    assert not connection.in_atomic_block
+    # BEGIN, the statements of the nested case less the setting given back, COMMIT.
+    with django_assert_num_queries(2 + (7 if connection.vendor == "postgresql" else 6)) as queries:
+        result = recompute_indicators(first_month=NOV, last_month=NOV, shelter_id=shelter.pk)
+    assert result.stored == [(shelter.pk, NOV)]
+    assert stored(shelter)[NOV, "victims_served"] == 1
+    statements = [query["sql"] for query in queries]
+    assert (statements[0], statements[-1]) == ("BEGIN", "COMMIT")
+    if connection.vendor == "postgresql":
+        # The setting of the path is written first and never again; nothing is left set on the connection.
+        assert [sql.startswith("SELECT set_config('proteja.") for sql in statements[1:-1]] == [True] + [False] * 6
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('proteja.counted_shelter_ids', true)")
+            assert cursor.fetchone()[0] in (None, "")
 
 
 # --- Concurrency --------------------------------------------------------------------------------------------------
@@ -440,9 +461,9 @@ def test_the_drain_takes_a_fixed_number_of_queries(shelter, django_assert_num_qu
     if connection.vendor != "postgresql":
         pytest.skip("counted on PostgreSQL")
     # 1 savepoint, 2 the door's setting, 3 advisory lock, 4 the requests, 5 locked months, the recompute of one
-    # shelter-month range (13, test_recompute_of_one_shelter_month_takes_a_fixed_number_of_queries),
-    # 19 delete the requests read, 20 the setting given back, 21 release.
-    with django_assert_num_queries(21):
+    # shelter-month range inside this transaction (8, test_recompute_of_one_shelter_month_takes_a_fixed_number_
+    # of_queries), 14 delete the requests read, 15 the setting given back, 16 release.
+    with django_assert_num_queries(16):
         indicator_services.drain_recompute_requests(shelter_id=shelter.pk)
 
 

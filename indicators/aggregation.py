@@ -23,12 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
 from django.db import connection, transaction
 
-from proteja_site.prepared import fetch_prepared
+from proteja_site.prepared import fetch_prepared_together
 from shelters.models import (
     Crime,
     ExitReason,
@@ -100,7 +101,7 @@ def count_indicator_values(
     scope = None if every_shelter else sorted(set(shelter_ids))
 
     with _counting_settings(every_shelter=every_shelter):
-        counted = (*_people_and_services(scope, months), *_records_by_month(scope, months))
+        counted = list(_run([*_people_and_services(scope, months), *_records_by_month(scope, months)], scope))
     for cell, counts in counted:
         # Another shelter's row (counting every shelter), or one created after the caller read its shelters.
         if cell in values:
@@ -152,16 +153,35 @@ def _counting_settings(*, every_shelter: bool) -> Iterator[None]:
         )
 
 
-def _fetch(sql: str, params: list[object], *, shelter_ids: list[int] | None) -> list[tuple]:
-    """The rows of a counting statement. Some shelters' (a recompute after a write, a page's table) are
-    prepared on PostgreSQL, and planned once per connection for every range of as many months (the months
-    and shelters are parameters); every shelter's (the nightly recompute, a few seconds) is planned for its
-    dates, which a generic plan would not know."""
+@dataclass(frozen=True)
+class _Counting:
+    """A counting statement: its rows are (shelter id, position among `months`, a count for each of `keys`)."""
+
+    sql: str
+    params: list[object]
+    keys: list[str]
+    months: list[date]
+
+
+def _run(statements: list[_Counting], shelter_ids: list[int] | None) -> Iterator[tuple[tuple[int, date], dict]]:
+    """Each statement's counts by (shelter, month).
+
+    Some shelters' statements (a recompute after a write, a page's table) are prepared on PostgreSQL, planned
+    once per connection for every range of as many months (the months and shelters are parameters), and sent
+    together: one round trip for all. Every shelter's (the nightly recompute, seconds each) are planned for
+    their dates, which a generic plan would not know, one after another.
+    """
     if shelter_ids is not None:
-        return fetch_prepared(connection, sql, params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows_of = fetch_prepared_together(connection, [(statement.sql, statement.params) for statement in statements])
+    else:
+        rows_of = []
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement.sql, statement.params)
+                rows_of.append(cursor.fetchall())
+    for statement, rows in zip(statements, rows_of, strict=True):
+        for shelter_id, position, *counts in rows:
+            yield (shelter_id, statement.months[position]), dict(zip(statement.keys, counts, strict=True))
 
 
 def _add(cell: dict[str, int], counts: dict[str, int | None]) -> None:
@@ -488,7 +508,7 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     """PostgreSQL's statement for the same rows as `_people_and_services_sql`, in fewer and cheaper passes.
 
     Its text depends only on how many months and shelters it counts: the months are parameters, so that a
-    prepared one serves every range of that length (`_fetch`).
+    prepared one serves every range of that length (`_run`).
 
     The victims' half is the same (flags once per victim, stays as running sums, events in their month).
     The services' half (`_services_by_month`) gives, without joining them to anything:
@@ -626,16 +646,13 @@ def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | N
     """
 
 
-def _people_and_services(
-    shelter_ids: list[int] | None, months: list[date]
-) -> Iterator[tuple[tuple[int, date], dict[str, int | None]]]:
+def _people_and_services(shelter_ids: list[int] | None, months: list[date]) -> list[_Counting]:
     dialect = _Dialect(connection.vendor)
     if dialect.vendor == "postgresql":
-        for start in range(0, len(months), POSTGRESQL_MONTHS_PER_STATEMENT):
-            yield from _people_and_services_postgresql(
-                shelter_ids, months[start : start + POSTGRESQL_MONTHS_PER_STATEMENT]
-            )
-        return
+        return [
+            _people_and_services_postgresql(shelter_ids, months[start : start + POSTGRESQL_MONTHS_PER_STATEMENT])
+            for start in range(0, len(months), POSTGRESQL_MONTHS_PER_STATEMENT)
+        ]
     sql = _people_and_services_sql(
         dialect, len(months), None if shelter_ids is None else len(shelter_ids), month_number(months[0])
     )
@@ -647,17 +664,10 @@ def _people_and_services(
         params += [position, start, next_start]
     params += scope
     params += [*scope, starts[0], nexts[-1]]
-    keys = _people_and_services_keys(dialect)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    for shelter_id, position, *counts in rows:
-        yield (shelter_id, months[position]), dict(zip(keys, counts, strict=True))
+    return [_Counting(sql, params, _people_and_services_keys(dialect), months)]
 
 
-def _people_and_services_postgresql(
-    shelter_ids: list[int] | None, months: list[date]
-) -> Iterator[tuple[tuple[int, date], dict[str, int | None]]]:
+def _people_and_services_postgresql(shelter_ids: list[int] | None, months: list[date]) -> _Counting:
     dialect = _Dialect("postgresql")
     sql = _people_and_services_sql_postgresql(len(months), None if shelter_ids is None else len(shelter_ids))
     nexts = [month_from_number(month_number(month) + 1) for month in months]
@@ -672,9 +682,7 @@ def _people_and_services_postgresql(
     params += [months, *scope, months[0], nexts[-1]] * (2 if shelter_ids is None else 1)
     # Those served outside their stay, in the same shelters.
     params += scope
-    keys = _people_and_services_keys(dialect)
-    for shelter_id, position, *counts in _fetch(sql, params, shelter_ids=shelter_ids):
-        yield (shelter_id, months[position]), dict(zip(keys, counts, strict=True))
+    return _Counting(sql, params, _people_and_services_keys(dialect), months)
 
 
 # --- Referrals, legal actions, follow-ups and trainings: one statement -----------------------------------------
@@ -736,9 +744,7 @@ def _records_sql(dialect: _Dialect, shelter_count: int | None, first_month_numbe
     return "\n    UNION ALL\n    ".join(parts)
 
 
-def _records_by_month(
-    shelter_ids: list[int] | None, months: list[date]
-) -> Iterator[tuple[tuple[int, date], dict[str, int | None]]]:
+def _records_by_month(shelter_ids: list[int] | None, months: list[date]) -> list[_Counting]:
     dialect = _Dialect(connection.vendor)
     after_last_day = month_from_number(month_number(months[-1]) + 1)
     sql = _records_sql(dialect, None if shelter_ids is None else len(shelter_ids), month_number(months[0]))
@@ -746,6 +752,4 @@ def _records_by_month(
     params = [*scope, dialect.date_param(months[0]), dialect.date_param(after_last_day)]
     if dialect.vendor == "postgresql":
         params = [months, *params]
-    params *= len(_RECORD_PARTS)
-    for shelter_id, position, *counts in _fetch(sql, params, shelter_ids=shelter_ids):
-        yield (shelter_id, months[position]), dict(zip(_RECORD_KEYS, counts, strict=True))
+    return [_Counting(sql, params * len(_RECORD_PARTS), _RECORD_KEYS, months)]

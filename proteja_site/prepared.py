@@ -57,6 +57,42 @@ def fetch_prepared(connection: BaseDatabaseWrapper, sql: str, params: Sequence[A
             _log(connection, sql, params, time.monotonic() - started)
 
 
+def fetch_prepared_together(
+    connection: BaseDatabaseWrapper, statements: Sequence[tuple[str, Sequence[Any]]]
+) -> list[list[tuple]]:
+    """The rows of each statement, prepared as `fetch_prepared` prepares them, all sent at once.
+
+    In psycopg's pipeline mode the statements go to the server together and their rows come back together:
+    one round trip for all, where each took its own (a third of a millisecond each on the 2-core server).
+    The server still runs them one after another, in order, each on its own snapshot. An error in any of
+    them is raised as Django's database error, as from `fetch_prepared`. Without prepared statements, or
+    for a single statement, each runs as `fetch_prepared` runs it.
+    """
+    if not prepares(connection) or len(statements) < 2 or not psycopg.Pipeline.is_supported():
+        return [fetch_prepared(connection, sql, params) for sql, params in statements]
+    connection.validate_thread_sharing()
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    started = time.monotonic()
+    try:
+        with connection.wrap_database_errors:
+            cursors = [connection.make_cursor(PreparedCursor(connection.connection)) for _statement in statements]
+            try:
+                with connection.connection.pipeline():
+                    for cursor, (sql, params) in zip(cursors, statements, strict=True):
+                        cursor.execute(sql, params)
+                # The pipeline has ended: every statement's rows have come back.
+                return [cursor.fetchall() for cursor in cursors]
+            finally:
+                for cursor in cursors:
+                    cursor.close()
+    finally:
+        if connection.queries_logged:
+            duration = (time.monotonic() - started) / len(statements)
+            for sql, params in statements:
+                _log(connection, sql, params, duration)
+
+
 def _log(connection: BaseDatabaseWrapper, sql: str, params: Sequence[Any], duration: float) -> None:
     """As Django's debug cursor logs a query (it cannot read a prepared one's text back from psycopg)."""
     try:

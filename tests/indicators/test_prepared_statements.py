@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from indicators.aggregation import compute_indicator_values
-from proteja_site.prepared import fetch_prepared
+from proteja_site.prepared import fetch_prepared, fetch_prepared_together
 from shelters.scopes import shelter_scope
 from tests.factories import ShelterFactory
 from tests.indicators.test_aggregation_queries import FIRST, add_case_records
@@ -110,3 +110,24 @@ def test_with_prepared_statements_off_the_statements_run_as_any_other(postgresql
     finally:
         options["prepare_threshold"] = saved
     assert sum(counts["victims_schooling"] for counts in counted.values()) == 2
+
+
+def test_statements_sent_together_come_back_each_with_its_rows(postgresql_only):
+    seen = ShelterFactory()
+    add_case_records([seen], 2, start=0)
+    count = "SELECT count(*) FROM shelters_victim WHERE shelter_id = %s"
+    with shelter_scope([seen.pk]), CaptureQueriesContext(connection) as queries:
+        rows = fetch_prepared_together(connection, [(count, [seen.pk]), ("SELECT %s::int + 1", [41])])
+    assert rows == [[(2,)], [(42,)]]
+    # Logged as any query, each with its values.
+    assert [query["sql"] for query in queries] == [count % seen.pk, "SELECT 41::int + 1"]
+
+
+def test_an_error_in_statements_sent_together_is_djangos_and_the_connection_goes_on(postgresql_only):
+    with pytest.raises(DataError), transaction.atomic():
+        fetch_prepared_together(connection, [("SELECT 1", []), ("SELECT 1 / %s", [0])])
+    # The pipeline ended with the error: the connection runs the next statements as usual.
+    assert fetch_prepared_together(connection, [("SELECT 1", []), ("SELECT 2", [])]) == [[(1,)], [(2,)]]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 3")
+        assert cursor.fetchone() == (3,)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, FilteredRelation, OuterRef, Q
 from django.utils import timezone
 
 from shelters.models import MonthLock, RecomputeRequest, Shelter, Training, Victim
@@ -80,17 +80,25 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
         to_lock = [shelter_id] if shelter_id is not None else list(Shelter.objects.values_list("id", flat=True))
         # Query (PostgreSQL): wait for any other recompute of these shelters to finish.
         lock_shelters_for_recompute(to_lock)
-        # Query: the shelters, whether each keeps case records, and from which month.
-        shelter_rows = list(
+        # Query: the shelters, whether each keeps case records and from which month, and (one row each) their
+        # locked months in the range, read under our lock.
+        rows = list(
             Shelter.objects.filter(id__in=to_lock)
             .order_by("id")
             .annotate(
                 keeps_records=Exists(Victim.objects.filter(shelter_id=OuterRef("id")))
                 | Exists(Training.objects.filter(shelter_id=OuterRef("id"))),
                 **first_records_month_annotations(),
+                locks_in_range=FilteredRelation(
+                    "month_locks", condition=Q(month_locks__month__gte=months[0], month_locks__month__lte=months[-1])
+                ),
             )
-            .values_list("id", "keeps_records", "first_records_month", "first_intake", "first_training")
+            .values_list(
+                "id", "keeps_records", "first_records_month", "first_intake", "first_training", "locks_in_range__month"
+            )
         )
+        locked = {(row[0], row[-1]) for row in rows if row[-1] is not None}
+        shelter_rows = list({row[0]: row[:-1] for row in rows}.values())
         shelter_ids = [row[0] for row in shelter_rows]
         if not shelter_ids:
             return result
@@ -104,12 +112,6 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
             if first is not None and first > months[0] and row_id in shelter_ids
         }
 
-        # Query: locked months, read under our lock.
-        locked = set(
-            MonthLock.objects.filter(shelter_id__in=shelter_ids, month__gte=months[0], month__lte=months[-1])
-            .values_list("shelter_id", "month")
-            .order_by()
-        )
         recording = [row_id for row_id, keeps in shelter_rows if keeps]
         result.shelters_without_records = [row_id for row_id, keeps in shelter_rows if not keeps]
         values = {}

@@ -172,14 +172,15 @@ def test_recompute_of_an_unknown_shelter_stores_nothing(db):
 def test_recompute_of_one_shelter_month_takes_a_fixed_number_of_queries(shelter, django_assert_num_queries):
     MonthLock.objects.create(shelter=shelter, month=NOV)
     if connection.vendor == "postgresql":
-        # 1 the aggregation path's setting (shelters.scopes.counting_scope), 2 advisory lock, 3 the shelter
-        # and whether it keeps records, 4 locked months, 5 people and services, 6 referrals, legal actions,
-        # follow-ups and trainings in one statement, 7 upsert the values; and, this test's transaction going
-        # on, 8 the setting given back. No savepoint, and no statement for the counting's own settings.
-        expected = 8
+        # 1 the aggregation path's setting (shelters.scopes.counting_scope), 2 advisory lock, 3 the shelter,
+        # whether it keeps records and its locked months, 4 people and services, 5 referrals, legal actions,
+        # follow-ups and trainings in one statement (4 and 5 sent together), 6 upsert the values; and, this
+        # test's transaction going on, 7 the setting given back. No savepoint, and no statement for the
+        # counting's own settings.
+        expected = 7
     else:
         # Without the lock and the settings; plus delete the old values, insert the new.
-        expected = 6
+        expected = 5
     with django_assert_num_queries(expected):
         recompute_indicators(first_month=OCT, last_month=DEC, shelter_id=shelter.pk)
 
@@ -192,7 +193,7 @@ def test_a_recompute_in_a_transaction_of_its_own_gives_nothing_back(django_asser
     ServiceFactory(victim=victim, date=date(2007, 10, 6), category="medical")
     assert not connection.in_atomic_block
     # BEGIN, the statements of the nested case less the setting given back, COMMIT.
-    with django_assert_num_queries(2 + (7 if connection.vendor == "postgresql" else 6)) as queries:
+    with django_assert_num_queries(2 + (6 if connection.vendor == "postgresql" else 5)) as queries:
         result = recompute_indicators(first_month=NOV, last_month=NOV, shelter_id=shelter.pk)
     assert result.stored == [(shelter.pk, NOV)]
     assert stored(shelter)[NOV, "victims_served"] == 1
@@ -200,7 +201,7 @@ def test_a_recompute_in_a_transaction_of_its_own_gives_nothing_back(django_asser
     assert (statements[0], statements[-1]) == ("BEGIN", "COMMIT")
     if connection.vendor == "postgresql":
         # The setting of the path is written first and never again; nothing is left set on the connection.
-        assert [sql.startswith("SELECT set_config('proteja.") for sql in statements[1:-1]] == [True] + [False] * 6
+        assert [sql.startswith("SELECT set_config('proteja.") for sql in statements[1:-1]] == [True] + [False] * 5
         with connection.cursor() as cursor:
             cursor.execute("SELECT current_setting('proteja.counted_shelter_ids', true)")
             assert cursor.fetchone()[0] in (None, "")
@@ -461,9 +462,9 @@ def test_the_drain_takes_a_fixed_number_of_queries(shelter, django_assert_num_qu
     if connection.vendor != "postgresql":
         pytest.skip("counted on PostgreSQL")
     # 1 savepoint, 2 the door's setting, 3 advisory lock, 4 the requests, 5 locked months, the recompute of one
-    # shelter-month range inside this transaction (8, test_recompute_of_one_shelter_month_takes_a_fixed_number_
-    # of_queries), 14 delete the requests read, 15 the setting given back, 16 release.
-    with django_assert_num_queries(16):
+    # shelter-month range inside this transaction (7, test_recompute_of_one_shelter_month_takes_a_fixed_number_
+    # of_queries), 13 delete the requests read, 14 the setting given back, 15 release.
+    with django_assert_num_queries(15):
         indicator_services.drain_recompute_requests(shelter_id=shelter.pk)
 
 

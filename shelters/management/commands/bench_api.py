@@ -277,11 +277,14 @@ def vacuum_case_tables() -> None:
 
     Otherwise each run inherits tens of thousands of dead services and audit
     entries, counting a page's total reads them all, and runs stop being comparable.
+    The two queues too (entries to seal, shelter-months to recompute): each row is
+    deleted soon after it is written, and a server without autovacuum (this
+    machine's) kept 75,000 dead ones for every seal to read past.
     """
-    from shelters.models import AuditEntry, Service
+    from shelters.models import AuditEntry, AuditUnsealed, RecomputeRequest, Service
 
     with connection.cursor() as cursor:
-        for model in (Service, AuditEntry):
+        for model in (Service, AuditEntry, AuditUnsealed, RecomputeRequest):
             cursor.execute(f"VACUUM ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 

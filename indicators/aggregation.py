@@ -48,7 +48,7 @@ from shelters.models import (
     VictimRole,
 )
 from shelters.months import month_from_number, month_number, months_between  # noqa: F401  (read from here too)
-from shelters.scopes import counting_scope
+from shelters.scopes import counting_scope, counts_now
 
 from .catalogue import INDICATOR_KEYS, INDICATORS
 
@@ -92,6 +92,9 @@ def count_indicator_values(
     filter on a hundred shelter ids would keep PostgreSQL from reading services from the covering index
     alone); otherwise count these shelters alone.
     """
+    if not counts_now():
+        # Row-level security would show it no record: every count a silent 0.
+        raise RuntimeError("count_indicator_values runs inside a counting scope (shelters.scopes.counting_scope).")
     months = months_between(first_month, last_month)
     values: IndicatorValues = {
         (shelter_id, month): dict.fromkeys(INDICATOR_KEYS, 0) for shelter_id in shelter_ids for month in months

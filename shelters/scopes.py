@@ -292,6 +292,13 @@ def counting_scope(
         yield
 
 
+def counts_now(*, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether the connection is inside a counting scope (always, without row-level security: SQLite), so that
+    a count run now sees the records it should rather than none."""
+    connection = connections[using]
+    return not _has_row_security(connection) or bool(_values(connection).counting)
+
+
 def can_see_case_records(user) -> bool:  # noqa: ANN001
     """Only shelter staff see case records (selectors.can_see_case_records says the same)."""
     return bool(user.is_authenticated and user.is_active and user.role in SHELTER_ROLES)

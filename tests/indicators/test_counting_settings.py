@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from indicators import aggregation
 from indicators.aggregation import compute_indicator_values
+from shelters.scopes import counting_scope
 from tests.factories import ShelterFactory
 from tests.indicators.test_aggregation_queries import FIRST, LAST, add_case_records
 
@@ -110,3 +111,21 @@ def test_some_shelters_counts_write_no_setting():
         "SELECT set_con",
     ]
     assert not any("work_mem" in query["sql"] or "'jit'" in query["sql"] for query in queries)
+
+
+def test_counting_known_shelters_outside_a_counting_scope_is_refused_rather_than_all_zeros():
+    shelter = ShelterFactory()
+    add_case_records([shelter], 3, 0)
+
+    def count():
+        return aggregation.count_indicator_values(
+            first_month=FIRST, last_month=LAST, shelter_ids=[shelter.pk], every_shelter=False
+        )
+
+    if connection.vendor != "postgresql":
+        assert count()[shelter.pk, FIRST]["victims_served"] > 0  # no second wall to hide the records
+        return
+    with pytest.raises(RuntimeError, match="counting scope"):
+        count()
+    with counting_scope([shelter.pk], purpose="test"):
+        assert count()[shelter.pk, FIRST]["victims_served"] > 0

@@ -133,3 +133,33 @@ def test_the_sqlite_path_agrees_with_the_definitions():
     )
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     assert " passed" in completed.stdout
+
+
+@pytest.mark.django_db
+def test_a_shelter_months_victims_are_read_from_the_index_alone():
+    """The victims' (shelter, exit date) index carries every field the count reads of a victim (migration
+    shelters 0022): the statement's victims are read by an index-only scan, no victim's row."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plans")
+    from indicators.aggregation import _people_and_services
+    from shelters.scopes import counting_scope
+
+    shelter = ShelterFactory()
+    add_case_records([shelter], 40, start=0)
+    statement = _people_and_services([shelter.pk], [FIRST])[0]
+    with counting_scope([shelter.pk], purpose="test"), connection.cursor() as cursor:
+        # As on a large table, where reading the whole of it or a bitmap of pages would cost more.
+        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {statement.sql}", statement.params)
+        plan = cursor.fetchone()[0][0]["Plan"]
+
+    def nodes(node):
+        yield node
+        for child in node.get("Plans", []):
+            yield from nodes(child)
+
+    victims = next(node for node in nodes(plan) if node.get("Subplan Name") == "CTE victims")
+    scans = [node for node in nodes(victims) if node.get("Relation Name") == "shelters_victim"]
+    assert [(node["Node Type"], node.get("Index Name")) for node in scans] == [
+        ("Index Only Scan", "victim_shelter_stay")
+    ], scans

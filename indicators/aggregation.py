@@ -25,6 +25,7 @@ from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -507,6 +508,7 @@ def _services_by_month(
     )"""
 
 
+@cache  # one text per length of range and number of shelters: built once per process, not per recompute
 def _people_and_services_sql_postgresql(month_count: int, shelter_count: int | None) -> str:
     """PostgreSQL's statement for the same rows as `_people_and_services_sql`, in fewer and cheaper passes.
 

@@ -136,9 +136,11 @@ def test_the_sqlite_path_agrees_with_the_definitions():
 
 
 @pytest.mark.django_db
-def test_a_shelter_months_victims_are_read_from_the_index_alone():
+def test_a_shelter_months_victims_can_be_read_from_the_index_alone():
     """The victims' (shelter, exit date) index carries every field the count reads of a victim (migration
-    shelters 0022): the statement's victims are read by an index-only scan, no victim's row."""
+    shelters 0022), so the statement's victims can be read by an index-only scan, no victim's row. (Which
+    plan PostgreSQL picks on a few rows is its own affair: scans that read rows are switched off here, and
+    an index missing a field would leave it none but those.)"""
     if connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's plans")
     from indicators.aggregation import _people_and_services
@@ -146,10 +148,11 @@ def test_a_shelter_months_victims_are_read_from_the_index_alone():
 
     shelter = ShelterFactory()
     add_case_records([shelter], 40, start=0)
-    statement = _people_and_services([shelter.pk], [FIRST])[0]
+    statement = _people_and_services([shelter.pk], [LAST])[0]
     with counting_scope([shelter.pk], purpose="test"), connection.cursor() as cursor:
-        # As on a large table, where reading the whole of it or a bitmap of pages would cost more.
-        cursor.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off")
+        cursor.execute(
+            "SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_indexscan = off"
+        )
         cursor.execute(f"EXPLAIN (FORMAT JSON) {statement.sql}", statement.params)
         plan = cursor.fetchone()[0][0]["Plan"]
 

@@ -30,7 +30,7 @@ from functools import cache
 from django.conf import settings
 from django.db import connection, transaction
 
-from proteja_site.prepared import fetch_prepared_together
+from proteja_site.prepared import fetch_prepared_together, prepares
 from shelters.models import (
     Crime,
     ExitReason,
@@ -59,8 +59,11 @@ USA = "US"
 
 IndicatorValues = dict[tuple[int, date], dict[str, int]]
 
-# PostgreSQL memory for the statement's sorts and hashes (work_mem, for this transaction only).
+# PostgreSQL memory for the statements' sorts and hashes when they count every shelter or a long range
+# (work_mem, for those statements only: `_counting_settings`).
 AGGREGATION_WORK_MEM = "128MB"
+# A range this long or shorter, for some shelters, counts in the session's own memory.
+SHORT_RANGE_MONTHS = 12
 
 
 def compute_indicator_values(
@@ -93,9 +96,11 @@ def count_indicator_values(
     filter on a hundred shelter ids would keep PostgreSQL from reading services from the covering index
     alone); otherwise count these shelters alone.
     """
-    if not counts_now():
-        # Row-level security would show it no record: every count a silent 0.
-        raise RuntimeError("count_indicator_values runs inside a counting scope (shelters.scopes.counting_scope).")
+    if not counts_now(None if every_shelter else shelter_ids):
+        # Row-level security would show it none of these records: every count a silent 0.
+        raise RuntimeError(
+            "count_indicator_values runs inside a counting scope of these shelters (shelters.scopes.counting_scope)."
+        )
     months = months_between(first_month, last_month)
     values: IndicatorValues = {
         (shelter_id, month): dict.fromkeys(INDICATOR_KEYS, 0) for shelter_id in shelter_ids for month in months
@@ -104,7 +109,7 @@ def count_indicator_values(
         return values
     scope = None if every_shelter else sorted(set(shelter_ids))
 
-    with _counting_settings(every_shelter=every_shelter):
+    with _counting_settings(every_shelter=every_shelter, month_count=len(months)):
         counted = list(_run([*_people_and_services(scope, months), *_records_by_month(scope, months)], scope))
     for cell, counts in counted:
         # Another shelter's row (counting every shelter), or one created after the caller read its shelters.
@@ -118,28 +123,37 @@ def count_indicator_values(
 
 
 @contextmanager
-def _counting_settings(*, every_shelter: bool) -> Iterator[None]:
-    """PostgreSQL's settings for every shelter's counting statements, for them alone (SQLite has none).
+def _counting_settings(*, every_shelter: bool, month_count: int) -> Iterator[None]:
+    """PostgreSQL's settings for the counting statements, for them alone (SQLite has none).
 
-    Hashing a few thousand shelter-months in memory beats spilling them to disk; every shelter's statements
-    (seconds long, never in a web request) get ANNEX2_PARALLEL_WORKERS parallel workers at most: on the
-    2-core server, one worker counted as fast as two and left the API a core (get a victim during full
-    recomputes: p95 313 -> 252-285 ms). In a transaction of its own unless the caller has one, so that the
-    settings end with it; the caller's later statements (storing) plan as usual.
+    Every shelter's statements (seconds long, never in a web request) run without JIT, with memory to hash a
+    few thousand shelter-months rather than spill them to disk, and ANNEX2_PARALLEL_WORKERS parallel workers
+    at most: on the 2-core server, one worker counted as fast as two and left the API a core (get a victim
+    during full recomputes: p95 313 -> 252-285 ms). Some shelters' statements over more than a year get the
+    memory too (a shelter's whole history, `aggregate_indicators`).
 
-    Some shelters' statements (a recompute after a write, a page's table) set nothing: two statements less
-    for each. Their few rows fit the session's memory, and the session itself runs them without JIT and on the
-    plan prepared once for every shelter and month (settings.py, the database's options).
+    Some shelters' statements over a year or less (a recompute after a write, a page's table) set nothing,
+    two statements less each: their session already runs without JIT and on the plan prepared once for
+    every shelter and month (settings.py, the connection's options), and their rows fit its memory. Where
+    the session has no such options (prepared statements off, for a pooler) they set JIT off themselves.
+
+    In a transaction of its own unless the caller has one, so that the settings end with it; the caller's
+    later statements (storing) plan as usual, with whatever the caller had set.
     """
-    if connection.vendor != "postgresql" or not every_shelter:
+    if connection.vendor != "postgresql":
         yield
         return
-    wanted = {
-        # Off for the session already (settings.py); said again, as the statements' cost makes JIT sure to start.
-        "jit": "off",
-        "work_mem": AGGREGATION_WORK_MEM,
-        "max_parallel_workers_per_gather": str(settings.ANNEX2_PARALLEL_WORKERS),
-    }
+    wanted = {}
+    if every_shelter or not prepares(connection):
+        wanted["jit"] = "off"
+    if every_shelter or month_count > SHORT_RANGE_MONTHS:
+        wanted["work_mem"] = AGGREGATION_WORK_MEM
+    if every_shelter:
+        # Never in a web request (counting every shelter is refused there): its statements stay as they are.
+        wanted["max_parallel_workers_per_gather"] = str(settings.ANNEX2_PARALLEL_WORKERS)
+    if not wanted:
+        yield
+        return
     names = list(wanted)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         # The caller's values first (the subquery, kept apart by OFFSET 0, is read before anything is set),

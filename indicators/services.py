@@ -66,6 +66,9 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
     the same time: runs for one shelter take turns (an advisory lock on
     PostgreSQL; SQLite lets one writer at a time anyway). The counting happens
     after the lock is taken, so the last run to finish stored the newest counts.
+
+    Inside a caller's transaction it takes no savepoint: should it fail, the caller's transaction fails
+    with it (every caller lets the error through: the drain, unlocking a month, the tasks, the commands).
     """
     months = months_between(first_month.replace(day=1), last_month.replace(day=1))
     result = RecomputeResult()
@@ -80,8 +83,8 @@ def recompute_indicators(*, first_month: date, last_month: date, shelter_id: int
         to_lock = [shelter_id] if shelter_id is not None else list(Shelter.objects.values_list("id", flat=True))
         # Query (PostgreSQL): wait for any other recompute of these shelters to finish.
         lock_shelters_for_recompute(to_lock)
-        # Query: the shelters, whether each keeps case records and from which month, and (one row each) their
-        # locked months in the range, read under our lock.
+        # Query: the shelters, whether each keeps case records and from which month, and their locked months in
+        # the range (a row per locked month, or one without), read under our lock.
         rows = list(
             Shelter.objects.filter(id__in=to_lock)
             .order_by("id")

@@ -64,9 +64,9 @@ def fetch_prepared_together(
 
     In psycopg's pipeline mode the statements go to the server together and their rows come back together:
     one round trip for all, where each took its own (a third of a millisecond each on the 2-core server).
-    The server still runs them one after another, in order, each on its own snapshot. An error in any of
-    them is raised as Django's database error, as from `fetch_prepared`. Without prepared statements, or
-    for a single statement, each runs as `fetch_prepared` runs it.
+    The server still runs them one after another, in order (under READ COMMITTED, each on a snapshot of
+    its own). An error in any of them is raised as Django's database error, as from `fetch_prepared`.
+    Without prepared statements, or for a single statement, each runs as `fetch_prepared` runs it.
     """
     if not prepares(connection) or len(statements) < 2 or not psycopg.Pipeline.is_supported():
         return [fetch_prepared(connection, sql, params) for sql, params in statements]

@@ -152,16 +152,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # client-side-binding cursor, which never prepares. Django leaves this off by default for
     # transaction-mode poolers (pgbouncer), which none stands between the application and PostgreSQL here;
     # turned off, those few statements are planned each time as any other.
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    # Set once when the connection starts (no statement of its own): no JIT compiling, which costs a short
-    # query tens of milliseconds and the counting statements seconds; and the prepared statements run the
-    # plan made once for any values (Annex 2 for one shelter-month: planning it cost more than running it).
-    # Only those few statements are prepared, so the second setting touches nothing else.
-    _session = ["-c jit=off"]
     if envbool("DATABASE_PREPARED_STATEMENTS", "true"):
+        _options = DATABASES["default"].setdefault("OPTIONS", {})
         _options["prepare_threshold"] = 5
-        _session.append("-c plan_cache_mode=force_generic_plan")
-    _options["options"] = " ".join([_options.get("options", ""), *_session]).strip()
+        # Set once when the connection starts (no statement of its own): no JIT compiling, which costs a short
+        # query tens of milliseconds and the counting statements seconds; and prepared statements run the
+        # plan made once for any values (Annex 2 for one shelter-month: planning it cost more than running
+        # it). Besides those few statements, only the PL/pgSQL functions' own cached plans (the audit
+        # trail's sealing and verifying) follow the second; their plans are the same either way. A pooler
+        # (prepared statements off) refuses or drops startup options: there the counting statements set
+        # what they need themselves (indicators.aggregation._counting_settings).
+        _options["options"] = " ".join(
+            [_options.get("options", ""), "-c jit=off -c plan_cache_mode=force_generic_plan"]
+        ).strip()
 # The tables' owner, which `migrate` (and `flush`) connect as; DATABASE_URL is the application's role, which
 # owns no table and has no BYPASSRLS, so PostgreSQL's row-level security holds for it (README, "Isolation").
 # Unset (the demo's SQLite), migrations run as DATABASE_URL.

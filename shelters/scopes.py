@@ -292,11 +292,19 @@ def counting_scope(
         yield
 
 
-def counts_now(*, using: str = DEFAULT_DB_ALIAS) -> bool:
-    """Whether the connection is inside a counting scope (always, without row-level security: SQLite), so that
-    a count run now sees the records it should rather than none."""
+def counts_now(shelter_ids: Collection[int] | None, *, using: str = DEFAULT_DB_ALIAS) -> bool:
+    """Whether the connection's counting scope lets a count read these shelters' records (None: every
+    shelter's), so that a count run now sees them rather than none. Always, without row-level security
+    (SQLite)."""
     connection = connections[using]
-    return not _has_row_security(connection) or bool(_values(connection).counting)
+    if not _has_row_security(connection):
+        return True
+    counting = _values(connection).counting
+    if counting == EVERY_SHELTER_COUNTED:
+        return True
+    if shelter_ids is None or not counting:
+        return False
+    return {int(pk) for pk in shelter_ids} <= {int(part) for part in counting.split(",")}
 
 
 def can_see_case_records(user) -> bool:  # noqa: ANN001

@@ -7,6 +7,8 @@ caller had set is what it has again once the count is done.
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
@@ -113,6 +115,64 @@ def test_some_shelters_counts_write_no_setting():
     assert not any("work_mem" in query["sql"] or "'jit'" in query["sql"] for query in queries)
 
 
+def test_a_long_range_of_some_shelters_is_counted_with_the_memory_of_every_shelters(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's settings")
+    seen: list[str] = []
+    counted = aggregation._people_and_services
+
+    def reading(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW work_mem")
+            seen.append(cursor.fetchone()[0])
+        return counted(*args, **kwargs)
+
+    monkeypatch.setattr(aggregation, "_people_and_services", reading)
+    shelter = ShelterFactory()
+    add_case_records([shelter], 3, 0)
+    before = session_work_mem()
+
+    compute_indicator_values(first_month=FIRST, last_month=LAST, shelter_ids=[shelter.pk])  # twelve months
+    compute_indicator_values(first_month=FIRST, last_month=date(2008, 1, 1), shelter_ids=[shelter.pk])
+
+    assert seen == [before, aggregation.AGGREGATION_WORK_MEM]
+    assert session_work_mem() == before
+
+
+def test_without_prepared_statements_some_shelters_are_counted_without_jit_by_their_own_setting(monkeypatch):
+    """Behind a pooler (prepared statements off) the session has no startup options: the count sets JIT off."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's settings")
+    seen: list[str] = []
+    counted = aggregation._people_and_services
+
+    def reading(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW jit")
+            seen.append(cursor.fetchone()[0])
+        return counted(*args, **kwargs)
+
+    monkeypatch.setattr(aggregation, "_people_and_services", reading)
+    monkeypatch.setattr(aggregation, "prepares", lambda _connection: False)
+    shelter = ShelterFactory()
+    add_case_records([shelter], 3, 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = on")
+
+    compute_indicator_values(first_month=FIRST, last_month=LAST, shelter_ids=[shelter.pk])
+
+    assert seen == ["off"]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "on"
+
+
+def session_work_mem() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        return cursor.fetchone()[0]
+
+
 def test_counting_known_shelters_outside_a_counting_scope_is_refused_rather_than_all_zeros():
     shelter = ShelterFactory()
     add_case_records([shelter], 3, 0)
@@ -127,5 +187,15 @@ def test_counting_known_shelters_outside_a_counting_scope_is_refused_rather_than
         return
     with pytest.raises(RuntimeError, match="counting scope"):
         count()
+    # A scope of another shelter, or of one shelter for a count of every shelter, lets none of them through.
+    other = ShelterFactory()
+    with counting_scope([other.pk], purpose="test"), pytest.raises(RuntimeError, match="counting scope"):
+        count()
+    with counting_scope([shelter.pk], purpose="test"), pytest.raises(RuntimeError, match="counting scope"):
+        aggregation.count_indicator_values(
+            first_month=FIRST, last_month=LAST, shelter_ids=[shelter.pk], every_shelter=True
+        )
     with counting_scope([shelter.pk], purpose="test"):
+        assert count()[shelter.pk, FIRST]["victims_served"] > 0
+    with counting_scope([other.pk, shelter.pk], purpose="test"):
         assert count()[shelter.pk, FIRST]["victims_served"] > 0

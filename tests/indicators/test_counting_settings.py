@@ -22,26 +22,35 @@ from tests.indicators.test_aggregation_queries import FIRST, LAST, add_case_reco
 pytestmark = pytest.mark.django_db
 
 
-def parallel_workers() -> str:
+def setting(name: str) -> str:
     with connection.cursor() as cursor:
-        cursor.execute("SHOW max_parallel_workers_per_gather")
+        cursor.execute(f"SHOW {name}")
         return cursor.fetchone()[0]
+
+
+def parallel_workers() -> str:
+    return setting("max_parallel_workers_per_gather")
+
+
+def read_while_counting(monkeypatch, name: str) -> list[str]:
+    """The value of setting `name` as each count's services are read (PostgreSQL only), in order."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's settings")
+    seen: list[str] = []
+    counted = aggregation._people_and_services
+
+    def reading(*args, **kwargs):
+        seen.append(setting(name))
+        return counted(*args, **kwargs)
+
+    monkeypatch.setattr(aggregation, "_people_and_services", reading)
+    return seen
 
 
 @pytest.fixture
 def workers_while_counting(monkeypatch):
     """The statements' max_parallel_workers_per_gather, read as each count's services are read."""
-    if connection.vendor != "postgresql":
-        pytest.skip("parallel workers are PostgreSQL's")
-    seen: list[str] = []
-    counted = aggregation._people_and_services
-
-    def reading(*args, **kwargs):
-        seen.append(parallel_workers())
-        return counted(*args, **kwargs)
-
-    monkeypatch.setattr(aggregation, "_people_and_services", reading)
-    return seen
+    return read_while_counting(monkeypatch, "max_parallel_workers_per_gather")
 
 
 @pytest.mark.parametrize("workers", [0, 1, 3])
@@ -116,43 +125,21 @@ def test_some_shelters_counts_write_no_setting():
 
 
 def test_a_long_range_of_some_shelters_is_counted_with_the_memory_of_every_shelters(monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's settings")
-    seen: list[str] = []
-    counted = aggregation._people_and_services
-
-    def reading(*args, **kwargs):
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW work_mem")
-            seen.append(cursor.fetchone()[0])
-        return counted(*args, **kwargs)
-
-    monkeypatch.setattr(aggregation, "_people_and_services", reading)
+    seen = read_while_counting(monkeypatch, "work_mem")
     shelter = ShelterFactory()
     add_case_records([shelter], 3, 0)
-    before = session_work_mem()
+    before = setting("work_mem")
 
     compute_indicator_values(first_month=FIRST, last_month=LAST, shelter_ids=[shelter.pk])  # twelve months
     compute_indicator_values(first_month=FIRST, last_month=date(2008, 1, 1), shelter_ids=[shelter.pk])
 
     assert seen == [before, aggregation.AGGREGATION_WORK_MEM]
-    assert session_work_mem() == before
+    assert setting("work_mem") == before
 
 
 def test_without_prepared_statements_some_shelters_are_counted_without_jit_by_their_own_setting(monkeypatch):
     """Behind a pooler (prepared statements off) the session has no startup options: the count sets JIT off."""
-    if connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's settings")
-    seen: list[str] = []
-    counted = aggregation._people_and_services
-
-    def reading(*args, **kwargs):
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW jit")
-            seen.append(cursor.fetchone()[0])
-        return counted(*args, **kwargs)
-
-    monkeypatch.setattr(aggregation, "_people_and_services", reading)
+    seen = read_while_counting(monkeypatch, "jit")
     monkeypatch.setattr(aggregation, "prepares", lambda _connection: False)
     shelter = ShelterFactory()
     add_case_records([shelter], 3, 0)
@@ -162,15 +149,7 @@ def test_without_prepared_statements_some_shelters_are_counted_without_jit_by_th
     compute_indicator_values(first_month=FIRST, last_month=LAST, shelter_ids=[shelter.pk])
 
     assert seen == ["off"]
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW jit")
-        assert cursor.fetchone()[0] == "on"
-
-
-def session_work_mem() -> str:
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW work_mem")
-        return cursor.fetchone()[0]
+    assert setting("jit") == "on"
 
 
 def test_counting_known_shelters_outside_a_counting_scope_is_refused_rather_than_all_zeros():
